@@ -1,0 +1,284 @@
+"""Settings for every environment, read from the environment.
+
+``APP_ENV`` chooses the defaults: ``development`` (safe local defaults, SQLite unless
+``DATABASE_URL`` is set, the FreshBooks sandbox), ``test`` (what ``make test`` uses) and
+``production`` (secrets required, HTTPS enforced). Every variable is documented in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from integration_app.env import (
+    database_config,
+    email_config,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+APP_ENV = env_choice("APP_ENV", "development", ("development", "test", "production"))
+IS_PRODUCTION = APP_ENV == "production"
+
+_DEV_SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production-" + "x" * 20
+SECRET_KEY = env_str("SECRET_KEY", None if IS_PRODUCTION else _DEV_SECRET_KEY)
+if IS_PRODUCTION and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured("SECRET_KEY must be a unique value of at least 50 characters")
+
+DEBUG = env_bool("DEBUG", APP_ENV == "development")
+if IS_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false when APP_ENV is production")
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the public host names in production")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "django_celery_beat",
+    "integration_app",
+    "accounts",
+    "connections",
+    "invoicing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "integration_app.urls"
+WSGI_APPLICATION = "integration_app.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+_SQLITE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASE_URL_SET = bool(env_str("DATABASE_URL", ""))
+if IS_PRODUCTION and not DATABASE_URL_SET:
+    raise ImproperlyConfigured("DATABASE_URL must be set in production")
+DATABASES = {"default": database_config("DATABASE_URL", _SQLITE_URL)}
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis and Celery ---------------------------------------------------------------------------
+REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss"))
+CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", REDIS_URL, schemes=("redis", "rediss", "amqp"))
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 3600
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"
+# Tasks are written to be idempotent, so a task whose worker died is redelivered, not lost.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=1)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Task names start with their queue, so routing never depends on where the code lives.
+CELERY_TASK_ROUTES = {
+    "webhooks.*": {"queue": "webhooks"},
+    "sync.*": {"queue": "sync"},
+    "invoicing.*": {"queue": "invoicing"},
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Longer than the longest task, or a slow task is redelivered while it still runs.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT * 2,
+}
+_BROKER_KEYPREFIX = env_str("CELERY_BROKER_KEYPREFIX", "")
+if _BROKER_KEYPREFIX:
+    # Lets parallel test sessions share one Redis without taking each other's tasks.
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = _BROKER_KEYPREFIX
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Authentication (django-allauth) ---------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[FreshBooks Billing] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_URL = "account_login"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if APP_ENV == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Email -------------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "FreshBooks Billing <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if IS_PRODUCTION:
+    _email = email_config("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email.get("EMAIL_HOST", "")
+    EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- Encryption of secrets at rest -----------------------------------------------------------
+
+
+def _fernet_keys() -> list[str]:
+    keys = env_list("FIELD_ENCRYPTION_KEYS")
+    if not keys:
+        if IS_PRODUCTION:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production")
+        digest = hashlib.sha256(("field-encryption:" + SECRET_KEY).encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS entry {position} is not a Fernet key "
+                "(generate one with `python -m integration_app.keys`)"
+            ) from None
+    return keys
+
+
+# The first key encrypts; every key decrypts, so keys can be rotated without downtime.
+FIELD_ENCRYPTION_KEYS = _fernet_keys()
+
+# --- FreshBooks ----------------------------------------------------------------------------------
+PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+SANDBOX_URL = env_url("SANDBOX_URL", "http://127.0.0.1:8100")
+FRESHBOOKS_CLIENT_ID = env_str(
+    "FRESHBOOKS_CLIENT_ID", None if IS_PRODUCTION else "sandbox-client-id"
+)
+FRESHBOOKS_CLIENT_SECRET = env_str(
+    "FRESHBOOKS_CLIENT_SECRET", None if IS_PRODUCTION else "sandbox-client-secret"
+)
+_USES_SANDBOX = FRESHBOOKS_CLIENT_ID == "sandbox-client-id"
+FRESHBOOKS_AUTH_BASE_URL = env_url(
+    "FRESHBOOKS_AUTH_BASE_URL", SANDBOX_URL if _USES_SANDBOX else "https://auth.freshbooks.com"
+)
+FRESHBOOKS_API_BASE_URL = env_url(
+    "FRESHBOOKS_API_BASE_URL", SANDBOX_URL if _USES_SANDBOX else "https://api.freshbooks.com"
+)
+FRESHBOOKS_REDIRECT_URI = env_url(
+    "FRESHBOOKS_REDIRECT_URI", f"{PUBLIC_BASE_URL}/connections/oauth/callback/"
+)
+FRESHBOOKS_SCOPES = env_list(
+    "FRESHBOOKS_SCOPES",
+    [
+        "user:profile:read",
+        "user:clients:read",
+        "user:projects:read",
+        "user:billable_items:read",
+        "user:time_entries:read",
+        "user:time_entries:write",
+        "user:invoices:read",
+        "user:invoices:write",
+        "user:teams:read",
+    ],
+)
+
+# --- Static files, i18n -----------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Security ------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if IS_PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Logging ----------------------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("debug", "info", "warning", "error")).upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

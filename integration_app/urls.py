@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from integration_app.health import healthz
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite against the machine's PostgreSQL and Redis.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export APP_ENV=test
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/freshbooks_billing}"
+export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+export CELERY_BROKER_URL="$REDIS_URL"
+export PATH="$PWD/.venv/bin:$PATH"
+
+python - <<'PY' || exit 1
+import os, sys
+import psycopg, redis
+try:
+    psycopg.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()
+except Exception as error:
+    sys.exit(f"PostgreSQL is not reachable ({error}). Start it or set TEST_DATABASE_URL.")
+try:
+    redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=3).ping()
+except Exception as error:
+    sys.exit(f"Redis is not reachable ({error}). Start it or set TEST_REDIS_URL.")
+PY
+
+python -m pytest "$@"
+status=$?
+if [ "$status" -eq 5 ]; then
+  echo "make test: pytest collected no tests; that is a failure, not a pass." >&2
+fi
+exit "$status"
