@@ -1,5 +1,4 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 
 def home(request):
@@ -7,7 +6,3 @@ def home(request):
         return redirect("dashboard")
     return redirect("account_login")
 
-
-@login_required
-def dashboard(request):
-    return render(request, "accounts/dashboard.html")

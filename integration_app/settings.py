@@ -136,6 +136,13 @@ if _BROKER_KEYPREFIX:
     # Lets parallel test sessions share one Redis without taking each other's tasks.
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = _BROKER_KEYPREFIX
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The database scheduler installs these at start; operators can tune them in admin.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-expiring-identity-tokens": {
+        "task": "default.refresh_expiring_identity_tokens",
+        "schedule": 300.0,
+    },
+}
 
 # --- Authentication (django-allauth) ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -238,6 +245,17 @@ FRESHBOOKS_SCOPES = env_list(
         "user:teams:read",
     ],
 )
+
+# Refresh access tokens this long before they expire (beat and on use).
+FRESHBOOKS_REFRESH_MARGIN_SECONDS = env_int("FRESHBOOKS_REFRESH_MARGIN_SECONDS", 900, minimum=0)
+# One budget per FreshBooks identity, shared by every worker through Redis.
+FRESHBOOKS_RATE_PER_SECOND = float(env_int("FRESHBOOKS_RATE_PER_SECOND", 5, minimum=1))
+FRESHBOOKS_RATE_BURST = env_int("FRESHBOOKS_RATE_BURST", 10, minimum=1)
+FRESHBOOKS_CONNECT_TIMEOUT = float(env_int("FRESHBOOKS_CONNECT_TIMEOUT", 5, minimum=1))
+FRESHBOOKS_READ_TIMEOUT = float(env_int("FRESHBOOKS_READ_TIMEOUT", 30, minimum=1))
+FRESHBOOKS_MAX_ATTEMPTS = env_int("FRESHBOOKS_MAX_ATTEMPTS", 4, minimum=1, maximum=10)
+# How long a "Connect FreshBooks" click may take to come back.
+FRESHBOOKS_OAUTH_STATE_TTL_SECONDS = 600
 
 # --- Static files, i18n -----------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -6,6 +6,7 @@ from integration_app.health import healthz
 urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("connections/", include("connections.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,134 @@
+"""A local user's link to FreshBooks: identities, connections and connected businesses.
+
+Credentials belong to the FreshBooks *identity*, not to the local user: FreshBooks keeps one live
+refresh token per FreshBooks user per app, so two local users connecting the same FreshBooks user
+must share one credential or each refresh would kill the other's.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from connections.encryption import EncryptedTextField
+
+
+def new_webhook_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class FreshBooksIdentity(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        REAUTH_REQUIRED = "reauth_required", "Reconnect needed"
+        REVOKED = "revoked", "Revoked"
+
+    identity_id = models.BigIntegerField(unique=True, help_text="FreshBooks identity id")
+    identity_uuid = models.CharField(max_length=64, blank=True)
+    email = models.EmailField(blank=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    # /me business memberships, without FreshBooks' per-membership fasttrack tokens.
+    memberships = models.JSONField(default=list, blank=True)
+
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    # Not a secret, and the beat refresher must query it, so it stays in clear.
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    scope = models.TextField(blank=True)
+
+    state = models.CharField(max_length=20, choices=State.choices, default=State.ACTIVE)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "FreshBooks identity"
+        verbose_name_plural = "FreshBooks identities"
+        indexes = [models.Index(fields=["state", "access_token_expires_at"])]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip() or self.email
+        return f"{name} (FreshBooks identity {self.identity_id})"
+
+    def __repr__(self) -> str:  # never show tokens, even in a debugger or a log line
+        return f"<FreshBooksIdentity {self.identity_id} {self.state}>"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+class Connection(models.Model):
+    """A local user's use of a FreshBooks identity."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="freshbooks_connections"
+    )
+    identity = models.ForeignKey(
+        FreshBooksIdentity, on_delete=models.PROTECT, related_name="connections"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "identity"], name="unique_connection_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ↔ {self.identity}"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.disconnected_at is None
+
+
+class ConnectedBusiness(models.Model):
+    class SyncState(models.TextChoices):
+        NEVER = "never", "Not synced yet"
+        OK = "ok", "OK"
+        RUNNING = "running", "Syncing"
+        ERROR = "error", "Error"
+        REAUTH_REQUIRED = "reauth_required", "Reconnect needed"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="businesses")
+    business_id = models.BigIntegerField(help_text="FreshBooks business id (projects, time)")
+    account_id = models.CharField(max_length=32, help_text="FreshBooks account id (accounting)")
+    business_uuid = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=255)
+    role = models.CharField(max_length=64)
+    timezone = models.CharField(max_length=64, blank=True)
+    currency_code = models.CharField(max_length=3, blank=True)
+    active = models.BooleanField(default=True)
+    sync_state = models.CharField(max_length=20, choices=SyncState.choices, default=SyncState.NEVER)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "connected businesses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "business_id"], name="unique_business_per_connection"
+            ),
+        ]
+        indexes = [models.Index(fields=["active", "sync_state"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account_id})"
+
+    @property
+    def identity(self) -> FreshBooksIdentity:
+        return self.connection.identity
+
+
+ACTIVE_BUSINESSES = Q(active=True, connection__disconnected_at__isnull=True)

@@ -1,0 +1,132 @@
+"""Connect FreshBooks: start OAuth, take the callback, pick businesses, disconnect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from connections import selectors
+from connections.forms import BusinessPickerForm, DisconnectForm
+from connections.freshbooks import FreshBooksError
+from connections.services import businesses as business_services
+from connections.services import oauth
+from connections.services.tokens import ReauthorizationRequired, identity_error_record
+
+
+@login_required
+def dashboard(request):
+    return render(
+        request,
+        "connections/dashboard.html",
+        {
+            "connections": selectors.connections_for_user(request.user),
+            "needs_reconnect": selectors.user_needs_reconnect(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def connect(request):
+    return redirect(oauth.oauth_start(session=request.session))
+
+
+@login_required
+@require_GET
+def oauth_callback(request):
+    try:
+        oauth.oauth_state_consume(session=request.session, state=request.GET.get("state"))
+        if request.GET.get("error"):
+            raise oauth.OAuthCallbackError(
+                "FreshBooks access was not granted, so nothing was connected."
+                if request.GET["error"] == "access_denied"
+                else f"FreshBooks reported an error: {request.GET['error'][:100]}",
+                status=400,
+            )
+        connection = oauth.oauth_complete(user=request.user, code=request.GET.get("code"))
+    except oauth.OAuthCallbackError as error:
+        return render(
+            request,
+            "connections/oauth_error.html",
+            {"message": error.user_message},
+            status=error.status,
+        )
+    messages.success(request, f"Connected to FreshBooks as {connection.identity.display_name}.")
+    return redirect("connections:businesses", connection_id=connection.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def businesses(request, connection_id: int):
+    connection = selectors.connection_for_user(request.user, connection_id)
+    choices = business_services.membership_choices(connection=connection)
+    if request.method == "POST":
+        form = BusinessPickerForm(request.POST, choices=choices)
+        if form.is_valid():
+            try:
+                added, removed = business_services.businesses_select(
+                    connection=connection, business_ids=set(form.cleaned_data["business_ids"])
+                )
+            except business_services.BusinessSelectionError as error:
+                form.add_error("business_ids", str(error))
+            else:
+                messages.success(request, _selection_message(added, removed))
+                return redirect("dashboard")
+    else:
+        form = BusinessPickerForm(
+            initial={"business_ids": [c.business_id for c in choices if c.connected]},
+            choices=choices,
+        )
+    return render(
+        request,
+        "connections/businesses.html",
+        {"connection": connection, "choices": choices, "form": form},
+    )
+
+
+def _selection_message(added: int, removed: int) -> str:
+    parts = []
+    if added:
+        parts.append(f"{added} business{'es' if added != 1 else ''} connected")
+    if removed:
+        parts.append(f"{removed} business{'es' if removed != 1 else ''} removed")
+    return (", ".join(parts) or "No change") + "."
+
+
+@login_required
+@require_POST
+def reload_businesses(request, connection_id: int):
+    connection = selectors.connection_for_user(request.user, connection_id)
+    try:
+        oauth.identity_profile_reload(identity=connection.identity)
+    except ReauthorizationRequired:
+        messages.error(request, "FreshBooks access was lost. Reconnect FreshBooks first.")
+    except FreshBooksError as error:
+        identity_error_record(identity_id=connection.identity_id, message=str(error))
+        messages.error(request, "FreshBooks could not be reached; the list was not refreshed.")
+    return redirect("connections:businesses", connection_id=connection.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def disconnect(request, connection_id: int):
+    connection = selectors.connection_for_user(request.user, connection_id)
+    form = DisconnectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = business_services.connection_disconnect(
+            connection=connection,
+            delete_local_data=form.cleaned_data["local_data"] == DisconnectForm.DELETE,
+        )
+        if outcome.fully_disconnected:
+            messages.success(request, "FreshBooks was disconnected.")
+        else:
+            messages.warning(
+                request,
+                "Disconnected here, but FreshBooks could not be reached to finish: "
+                + "; ".join(outcome.remote_failures)
+                + ". You can also revoke the app's access in your FreshBooks settings.",
+            )
+        return redirect("dashboard")
+    return render(request, "connections/disconnect.html", {"connection": connection, "form": form})
