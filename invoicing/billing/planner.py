@@ -1,0 +1,209 @@
+"""One call from facts to the drafts of a run: `plan_drafts`.
+
+The result is what the preview renders and what the create-drafts service saves. A draft with
+a `blocked_reason` must not be created; its lines are still shown so the user sees what is held.
+`totals_by_currency` counts only drafts that will be created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from invoicing.billing.eligibility import EntryAssessment, NotBilledReason, assess_entry
+from invoicing.billing.errors import BillingInputError
+from invoicing.billing.grouping import LinePlan, PricedEntry, build_lines
+from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
+from invoicing.billing.options import BillingOptions
+from invoicing.billing.rates import RateRule
+
+
+@dataclass(frozen=True)
+class NotBilledEntry:
+    entry_id: int
+    client_id: int | None
+    reason: NotBilledReason
+    detail: str
+
+    @property
+    def shown_in_preview(self) -> bool:
+        return self.reason.shown_in_preview
+
+
+@dataclass(frozen=True)
+class DraftPlan:
+    client_id: int
+    client_name: str
+    currency_code: str
+    lines: tuple[LinePlan, ...]
+    total: Decimal
+    entry_ids: tuple[int, ...]
+    blocked_reason: str | None
+    unique_key: str
+
+    @property
+    def blocked(self) -> bool:
+        return self.blocked_reason is not None
+
+
+@dataclass(frozen=True)
+class BillingPlan:
+    drafts: tuple[DraftPlan, ...]
+    not_billed: tuple[NotBilledEntry, ...]
+    totals_by_currency: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def drafts_to_create(self) -> tuple[DraftPlan, ...]:
+        return tuple(draft for draft in self.drafts if not draft.blocked)
+
+    @property
+    def not_billed_in_preview(self) -> tuple[NotBilledEntry, ...]:
+        return tuple(item for item in self.not_billed if item.shown_in_preview)
+
+
+def draft_unique_key(business_key: str, client_id: int, entry_ids: Iterable[int]) -> str:
+    """Stable across runs and processes: the same client and entries give the same key."""
+    ids = ",".join(str(entry_id) for entry_id in sorted(entry_ids))
+    return hashlib.sha256(f"{business_key}|{client_id}|{ids}".encode()).hexdigest()
+
+
+def plan_drafts(
+    *,
+    entries: Iterable[TimeEntryFacts],
+    catalog: Catalog,
+    rules: Iterable[RateRule],
+    options: BillingOptions,
+    business: BusinessFacts,
+    business_key: str,
+) -> BillingPlan:
+    """Decide every entry, then build one draft per client from the eligible ones.
+
+    `business_key` identifies the connected business (e.g. its FreshBooks business id) and
+    goes into each draft's `unique_key`, so planning the same entries twice gives the same key.
+    """
+    options.validate()
+    if not business_key:
+        raise BillingInputError("business_key is required to key drafts uniquely")
+    entry_list = sorted(entries, key=lambda entry: entry.id)
+    _refuse_duplicate_ids(entry_list)
+    rule_list = sorted(rules, key=lambda rule: rule.id)
+    assessments = [
+        assess_entry(
+            entry,
+            period=options.period,
+            catalog=catalog,
+            rules=rule_list,
+            business=business,
+            allow_zero_rate=options.allow_zero_rate,
+        )
+        for entry in entry_list
+    ]
+    not_billed = tuple(
+        NotBilledEntry(item.entry.id, item.entry.client_id, item.reason, item.detail)
+        for item in assessments
+        if item.reason is not None
+    )
+    drafts = _drafts(assessments, catalog, options, business, business_key)
+    totals: dict[str, Decimal] = {}
+    for draft in drafts:
+        if not draft.blocked:
+            totals[draft.currency_code] = (
+                totals.get(draft.currency_code, Decimal("0.00")) + draft.total
+            )
+    return BillingPlan(
+        drafts=drafts, not_billed=not_billed, totals_by_currency=dict(sorted(totals.items()))
+    )
+
+
+def _drafts(
+    assessments: list[EntryAssessment],
+    catalog: Catalog,
+    options: BillingOptions,
+    business: BusinessFacts,
+    business_key: str,
+) -> tuple[DraftPlan, ...]:
+    eligible_by_client: dict[int, list[PricedEntry]] = {}
+    blocking_by_client: dict[int, list[EntryAssessment]] = {}
+    for item in assessments:
+        client_id = item.entry.client_id
+        if item.eligible and client_id is not None:
+            eligible_by_client.setdefault(client_id, []).append(_priced(item, catalog))
+        elif item.reason is not None and item.reason.blocks_draft and client_id is not None:
+            blocking_by_client.setdefault(client_id, []).append(item)
+
+    drafts = []
+    for client_id, priced_entries in eligible_by_client.items():
+        client = catalog.clients[client_id]
+        lines = tuple(
+            build_lines(priced_entries, grouping=options.grouping, rounding=options.rounding)
+        )
+        entry_ids = tuple(sorted(item.entry.id for item in priced_entries))
+        blocking = [] if options.allow_zero_rate else blocking_by_client.get(client_id, [])
+        drafts.append(
+            DraftPlan(
+                client_id=client_id,
+                client_name=client.name,
+                currency_code=client.currency_code or business.currency_code,
+                lines=lines,
+                total=sum((line.amount for line in lines), Decimal("0.00")),
+                entry_ids=entry_ids,
+                blocked_reason=_blocked_reason(blocking, len(lines), options),
+                unique_key=draft_unique_key(business_key, client_id, entry_ids),
+            )
+        )
+    return tuple(sorted(drafts, key=lambda draft: (draft.client_name.casefold(), draft.client_id)))
+
+
+def _priced(item: EntryAssessment, catalog: Catalog) -> PricedEntry:
+    if item.rate is None or item.rate.rate is None:
+        raise BillingInputError(f"time entry {item.entry.id} is eligible but has no rate")
+    entry = item.entry
+    return PricedEntry(
+        entry=entry,
+        local_date=item.local_date,
+        rate=item.rate.rate,
+        rate_label=item.rate.source.label,
+        service_name=catalog.service_name(entry.service_id),
+        project_title=catalog.project_title(entry.project_id),
+        team_member_name=catalog.team_member_name(entry.team_member_id),
+    )
+
+
+def _blocked_reason(
+    blocking: list[EntryAssessment], line_count: int, options: BillingOptions
+) -> str | None:
+    reasons = []
+    for reason, words in (
+        (NotBilledReason.NO_RATE, "no rate"),
+        (NotBilledReason.ZERO_RATE, "a zero rate"),
+    ):
+        ids = sorted(item.entry.id for item in blocking if item.reason == reason)
+        if ids:
+            listed = ", ".join(f"#{entry_id}" for entry_id in ids)
+            noun = "entry has" if len(ids) == 1 else "entries have"
+            reasons.append(f"{len(ids)} time {noun} {words} ({listed})")
+    if reasons:
+        reasons[-1] += (
+            "; set a rate or allow zero-rated lines so this client's time is not billed partly"
+        )
+    if line_count > options.max_lines:
+        advice = _grouping_advice(options.grouping)
+        reasons.append(
+            f"this draft would have {line_count} lines but FreshBooks takes at most "
+            f"{options.max_lines} lines from time on one invoice; {advice}"
+        )
+    return ("Blocked: " + "; ".join(reasons) + ".") if reasons else None
+
+
+def _grouping_advice(grouping: str) -> str:
+    if grouping in {"detailed", "day"}:
+        return "group by service, project or team member, or use a single line"
+    return "choose a coarser grouping or a single line, or bill a shorter period"
+
+
+def _refuse_duplicate_ids(entries: list[TimeEntryFacts]) -> None:
+    for previous, current in zip(entries, entries[1:], strict=False):
+        if previous.id == current.id:
+            raise BillingInputError(f"time entry {current.id} was given twice")

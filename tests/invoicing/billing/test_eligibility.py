@@ -1,0 +1,147 @@
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from invoicing.billing import BusinessFacts, NotBilledReason, RateRule
+from invoicing.billing.eligibility import PREVIEW_REASONS, assess_entry
+
+from .builders import (
+    ACME,
+    BUSINESS,
+    LAUNCH,
+    MAY_2024,
+    UNPRICED,
+    WEBSITE,
+    entry,
+    local,
+    standard_catalog,
+    utc,
+)
+
+
+def verdict(time_entry, *, rules=(), allow_zero_rate=False, business=BUSINESS, catalog=None):
+    return assess_entry(
+        time_entry,
+        period=MAY_2024,
+        catalog=catalog or standard_catalog(),
+        rules=list(rules),
+        business=business,
+        allow_zero_rate=allow_zero_rate,
+    )
+
+
+def test_a_plain_billable_entry_is_eligible_with_its_rate():
+    result = verdict(entry(1))
+    assert result.eligible
+    assert result.reason is None
+    assert result.rate.rate == Decimal("100.00")
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"billable": False}, NotBilledReason.NOT_BILLABLE),
+        ({"billed": True}, NotBilledReason.ALREADY_BILLED),
+        ({"active": False}, NotBilledReason.DELETED),
+        ({"is_logged": False}, NotBilledReason.RUNNING_TIMER),
+        ({"client_id": None}, NotBilledReason.NO_CLIENT),
+        ({"client_id": 404}, NotBilledReason.NO_CLIENT),
+        ({"internal": True}, NotBilledReason.INTERNAL),
+        ({"project_id": LAUNCH}, NotBilledReason.FIXED_PRICE_PROJECT),
+        ({"on_open_draft": True}, NotBilledReason.ALREADY_ON_DRAFT),
+        ({"started_at": utc("2024-06-01", "00:00")}, NotBilledReason.OUTSIDE_PERIOD),
+        ({"started_at": utc("2024-04-30", "23:59")}, NotBilledReason.OUTSIDE_PERIOD),
+        ({"project_id": UNPRICED}, NotBilledReason.NO_RATE),
+    ],
+)
+def test_each_exclusion_has_its_own_reason(changes, reason):
+    result = verdict(replace(entry(1), **changes))
+    assert result.reason == reason
+    assert not result.eligible
+    assert result.detail
+
+
+def test_a_zero_rate_is_not_billed_unless_the_run_allows_it():
+    free = [RateRule(id=1, rate=Decimal("0.00"), client_id=ACME)]
+    refused = verdict(entry(1), rules=free)
+    assert refused.reason == NotBilledReason.ZERO_RATE
+    assert "Rate rule #1" in refused.detail
+    allowed = verdict(entry(1), rules=free, allow_zero_rate=True)
+    assert allowed.eligible
+    assert allowed.rate.rate == Decimal("0.00")
+
+
+def test_no_rate_stays_not_billed_even_when_zero_rates_are_allowed():
+    assert verdict(entry(1, project_id=UNPRICED), allow_zero_rate=True).reason == (
+        NotBilledReason.NO_RATE
+    )
+
+
+def test_the_no_rate_detail_explains_what_is_missing():
+    result = verdict(entry(1, project_id=UNPRICED))
+    assert result.detail.startswith("No rate:")
+    assert "Unpriced" in result.detail
+
+
+def test_period_boundaries_are_inclusive_local_days():
+    assert verdict(entry(1, started_at=utc("2024-05-01", "00:00"))).eligible
+    assert verdict(entry(1, started_at=utc("2024-05-31", "23:59"))).eligible
+
+
+def test_the_period_is_judged_in_the_business_time_zone():
+    new_york = BusinessFacts(timezone="America/New_York", currency_code="USD", standard_rate=None)
+    late_may = local("2024-05-31", "23:30", "America/New_York")  # 03:30 UTC on June 1st
+    assert verdict(entry(1, started_at=late_may), business=new_york).eligible
+    assert verdict(entry(1, started_at=late_may)).reason == NotBilledReason.OUTSIDE_PERIOD
+
+    tokyo = BusinessFacts(timezone="Asia/Tokyo", currency_code="JPY", standard_rate=None)
+    early_june = local("2024-06-01", "00:30", "Asia/Tokyo")  # 15:30 UTC on May 31st
+    assert verdict(entry(1, started_at=early_june), business=tokyo).reason == (
+        NotBilledReason.OUTSIDE_PERIOD
+    )
+    assert verdict(entry(1, started_at=early_june)).eligible
+
+
+def test_checks_run_in_the_documented_order():
+    everything_wrong = replace(
+        entry(1, project_id=LAUNCH),
+        active=False,
+        billed=True,
+        on_open_draft=True,
+        started_at=utc("2024-07-01"),
+        is_logged=False,
+        billable=False,
+        internal=True,
+        client_id=None,
+    )
+    expected_order = [
+        ("active", True, NotBilledReason.DELETED),
+        ("billed", False, NotBilledReason.ALREADY_BILLED),
+        ("on_open_draft", False, NotBilledReason.ALREADY_ON_DRAFT),
+        ("started_at", utc("2024-05-10"), NotBilledReason.OUTSIDE_PERIOD),
+        ("is_logged", True, NotBilledReason.RUNNING_TIMER),
+        ("billable", True, NotBilledReason.NOT_BILLABLE),
+        ("internal", False, NotBilledReason.INTERNAL),
+        ("client_id", ACME, NotBilledReason.NO_CLIENT),
+        ("project_id", WEBSITE, NotBilledReason.FIXED_PRICE_PROJECT),
+    ]
+    current = everything_wrong
+    for field_name, fixed_value, reason in expected_order:
+        assert verdict(current).reason == reason
+        current = replace(current, **{field_name: fixed_value})
+    assert verdict(current).eligible
+
+
+def test_the_preview_lists_only_actionable_reasons():
+    assert {
+        NotBilledReason.FIXED_PRICE_PROJECT,
+        NotBilledReason.NO_CLIENT,
+        NotBilledReason.NO_RATE,
+        NotBilledReason.ZERO_RATE,
+        NotBilledReason.RUNNING_TIMER,
+    } == PREVIEW_REASONS
+    assert not NotBilledReason.OUTSIDE_PERIOD.shown_in_preview
+    assert not NotBilledReason.DELETED.shown_in_preview
+    assert not NotBilledReason.ALREADY_BILLED.shown_in_preview
+    assert NotBilledReason.FIXED_PRICE_PROJECT.shown_in_preview
