@@ -135,6 +135,11 @@ _BROKER_KEYPREFIX = env_str("CELERY_BROKER_KEYPREFIX", "")
 if _BROKER_KEYPREFIX:
     # Lets parallel test sessions share one Redis without taking each other's tasks.
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = _BROKER_KEYPREFIX
+# Incremental sync of every connected business, and how far back each one re-reads.
+SYNC_INTERVAL_SECONDS = env_int("SYNC_INTERVAL_SECONDS", 900, minimum=60)
+SYNC_OVERLAP_SECONDS = env_int("SYNC_OVERLAP_SECONDS", 300, minimum=0)
+# A queued or running sync with no progress for this long is re-enqueued by the sweeper.
+SYNC_STALE_SECONDS = env_int("SYNC_STALE_SECONDS", 900, minimum=60)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The database scheduler installs these at start; operators can tune them in admin.
 CELERY_BEAT_SCHEDULE = {
@@ -142,6 +147,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "default.refresh_expiring_identity_tokens",
         "schedule": 300.0,
     },
+    "schedule-syncs": {"task": "sync.schedule_syncs", "schedule": float(SYNC_INTERVAL_SECONDS)},
+    "sweep-sync-runs": {"task": "sync.sweep_sync_runs", "schedule": 120.0},
 }
 
 # --- Authentication (django-allauth) ---------------------------------------------------------

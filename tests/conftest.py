@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.plugins.processes"]
+pytest_plugins = ["tests.plugins.processes", "tests.plugins.sandbox", "tests.plugins.freshbooks"]

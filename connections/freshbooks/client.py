@@ -453,8 +453,12 @@ class FreshBooksClient:
         started_to: datetime | None = None,
         updated_since: datetime | None = None,
         include_deleted: bool = False,
+        include_unlogged: bool = False,
+        team: bool = False,
         start_page: int = 1,
     ) -> Iterator[Page]:
+        """`team=True` lists every member's entries (otherwise FreshBooks lists only the
+        caller's); `include_unlogged=True` adds running timers."""
         path = _path("/timetracking/business/{business_id}/time_entries", business_id=business_id)
         params = project_params(
             {
@@ -466,6 +470,8 @@ class FreshBooksClient:
                 "started_to": format_utc(started_to) if started_to else None,
                 "updated_since": format_utc(updated_since) if updated_since else None,
                 "include_deleted": True if include_deleted else None,
+                "include_unlogged": True if include_unlogged else None,
+                "team": True if team else None,
             }
         )
         return self.iter_pages(

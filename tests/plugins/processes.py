@@ -7,6 +7,7 @@ so tests that use it must use ``transactional_db``: the worker only sees committ
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -67,6 +68,7 @@ class WorkerProcess:
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def log(self) -> str:
@@ -79,6 +81,11 @@ class WorkerProcess:
             return " ready." in self.log()
 
         wait_until(ready, timeout=timeout, message="the celery worker to be ready")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children at once, as a crashed machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -130,3 +137,31 @@ def celery_worker_process(django_db_setup, django_db_blocker, broker_key_prefix,
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def celery_worker_factory(django_db_setup, broker_key_prefix, tmp_path):
+    """Start workers with extra environment (e.g. the sandbox's URL); all stopped afterwards."""
+    workers: list[WorkerProcess] = []
+
+    def start(
+        extra_env: dict[str, str] | None = None, queues: str = "webhooks,sync,invoicing,default"
+    ):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_subprocess(),
+            "CELERY_BROKER_KEYPREFIX": broker_key_prefix,
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        worker = WorkerProcess(
+            queues=queues, log_path=tmp_path / f"worker-{len(workers)}.log", env=env
+        )
+        workers.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.stop()

@@ -1,0 +1,220 @@
+"""Local mirrors of FreshBooks objects, per connected business.
+
+Each mirror keeps a few indexed columns for queries plus the raw JSON as FreshBooks sent it, so a
+field or enum value FreshBooks adds later is kept without a migration. References to other
+FreshBooks objects are plain FreshBooks ids, not foreign keys: an entry may arrive before its
+client or project does.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from connections.models import ConnectedBusiness
+
+
+class Mirror(models.Model):
+    business = models.ForeignKey(ConnectedBusiness, on_delete=models.CASCADE, related_name="+")
+    freshbooks_id = models.BigIntegerField()
+    raw = models.JSONField(default=dict)
+    synced_at = models.DateTimeField(auto_now=True)
+    # The sync run that last saw this object; a full sync marks objects it did not see as deleted.
+    seen_by_run_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "freshbooks_id"], name="unique_%(class)s_per_business"
+            ),
+        ]
+
+
+class Client(Mirror):
+    display_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    currency_code = models.CharField(max_length=3, blank=True)
+    active = models.BooleanField(default=True)
+    updated_remote = models.DateTimeField(null=True, blank=True)
+
+    class Meta(Mirror.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.display_name or f"Client {self.freshbooks_id}"
+
+
+class Project(Mirror):
+    title = models.CharField(max_length=255, blank=True)
+    client_freshbooks_id = models.BigIntegerField(null=True, blank=True)
+    billing_method = models.CharField(max_length=32, blank=True)
+    project_type = models.CharField(max_length=32, blank=True)
+    rate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    fixed_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    active = models.BooleanField(default=True)
+    complete = models.BooleanField(default=False)
+    updated_remote = models.DateTimeField(null=True, blank=True)
+
+    class Meta(Mirror.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.title or f"Project {self.freshbooks_id}"
+
+    @property
+    def is_fixed_price(self) -> bool:
+        return self.project_type == "fixed_price"
+
+
+class Service(Mirror):
+    name = models.CharField(max_length=255, blank=True)
+    billable = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+
+    class Meta(Mirror.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.name or f"Service {self.freshbooks_id}"
+
+
+class ServiceRate(models.Model):
+    """A business-wide rate for a service (FreshBooks `service_rate`)."""
+
+    business = models.ForeignKey(ConnectedBusiness, on_delete=models.CASCADE, related_name="+")
+    service_freshbooks_id = models.BigIntegerField()
+    rate = models.DecimalField(max_digits=14, decimal_places=2)
+    raw = models.JSONField(default=dict)
+    seen_by_run_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "service_freshbooks_id"], name="unique_service_rate"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Service {self.service_freshbooks_id} at {self.rate}"
+
+
+class ProjectServiceRate(models.Model):
+    """A rate for one service on one project (used by `service_rate` projects)."""
+
+    business = models.ForeignKey(ConnectedBusiness, on_delete=models.CASCADE, related_name="+")
+    project_freshbooks_id = models.BigIntegerField()
+    service_freshbooks_id = models.BigIntegerField()
+    rate = models.DecimalField(max_digits=14, decimal_places=2)
+    raw = models.JSONField(default=dict)
+    seen_by_run_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "project_freshbooks_id", "service_freshbooks_id"],
+                name="unique_project_service_rate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Service {self.service_freshbooks_id} on project {self.project_freshbooks_id} "
+            f"at {self.rate}"
+        )
+
+
+class TeamMember(models.Model):
+    business = models.ForeignKey(ConnectedBusiness, on_delete=models.CASCADE, related_name="+")
+    identity_id = models.BigIntegerField(help_text="FreshBooks identity id of the member")
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    active = models.BooleanField(default=True)
+    billable_rate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    raw = models.JSONField(default=dict)
+    seen_by_run_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "identity_id"], name="unique_team_member"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or f"Team member {self.identity_id}"
+
+
+class TimeEntry(Mirror):
+    client_freshbooks_id = models.BigIntegerField(null=True, blank=True)
+    project_freshbooks_id = models.BigIntegerField(null=True, blank=True)
+    service_freshbooks_id = models.BigIntegerField(null=True, blank=True)
+    identity_id = models.BigIntegerField(null=True, blank=True, help_text="team member")
+    started_at = models.DateTimeField()
+    duration_seconds = models.PositiveIntegerField()
+    billable = models.BooleanField(default=False)
+    billed = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    is_logged = models.BooleanField(default=True)
+    internal = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    created_remote = models.DateTimeField(null=True, blank=True)
+    updated_remote = models.DateTimeField(null=True, blank=True)
+
+    class Meta(Mirror.Meta):
+        verbose_name_plural = "time entries"
+        indexes = [
+            models.Index(
+                fields=["business", "billable", "billed", "active", "started_at"],
+                name="time_entry_unbilled",
+            ),
+            models.Index(fields=["business", "client_freshbooks_id"], name="time_entry_client"),
+            models.Index(fields=["business", "started_at"], name="time_entry_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Time entry {self.freshbooks_id} ({self.duration_seconds}s)"
+
+
+class SyncRun(models.Model):
+    class Kind(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    business = models.ForeignKey(
+        ConnectedBusiness, on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=32, default="schedule")
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+    # Where a retried run resumes: {"stage": "time_entries", "page": 17}.
+    progress = models.JSONField(default=dict, blank=True)
+    # Why objects were skipped (a bounded sample): [{"object", "id", "reason"}].
+    skip_reasons = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Incremental syncs ask FreshBooks for changes since this (minus an overlap window).
+    changes_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Touched on every page; a pending run whose heartbeat stops is re-enqueued by the sweeper.
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["business", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} sync of {self.business_id} ({self.status})"

@@ -1,0 +1,1 @@
+"""Mirror a connected business's FreshBooks data: full, incremental and one-object syncs."""

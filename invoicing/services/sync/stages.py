@@ -1,0 +1,316 @@
+"""The stages of a sync, in order; each commits page by page with the run's progress."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from connections.freshbooks import FreshBooksClient, Page
+from connections.models import ConnectedBusiness
+from invoicing.models import (
+    Client,
+    Project,
+    ProjectServiceRate,
+    Service,
+    ServiceRate,
+    SyncRun,
+    TeamMember,
+    TimeEntry,
+)
+from invoicing.services.sync import mappers
+from invoicing.services.sync.store import (
+    MAX_SKIP_REASONS,
+    BatchOutcome,
+    mirror_deactivate_unseen,
+    mirror_delete_unseen,
+    mirror_upsert,
+)
+
+STAGES = (
+    "clients",
+    "team_members",
+    "services",
+    "service_rates",
+    "projects",
+    "project_service_rates",
+    "time_entries",
+    "finalize",
+)
+
+
+@dataclass
+class SyncContext:
+    run: SyncRun
+    business: ConnectedBusiness
+    client: FreshBooksClient
+    keep_alive: Callable[[], object]
+
+    @property
+    def full(self) -> bool:
+        return self.run.kind == SyncRun.Kind.FULL
+
+    @property
+    def since(self) -> datetime | None:
+        return None if self.full else self.run.changes_since
+
+    def start_page(self, stage: str) -> int:
+        progress = self.run.progress or {}
+        return int(progress.get("page", 1)) if progress.get("stage") == stage else 1
+
+    def commit(
+        self, *, stage: str, next_page: int, outcome: BatchOutcome, api_calls: int = 1
+    ) -> None:
+        """Record a page's counts and where to resume, in the caller's transaction."""
+        run = self.run
+        run.added += outcome.added
+        run.updated += outcome.updated
+        run.deleted += outcome.deleted
+        run.skipped += len(outcome.skipped)
+        if outcome.skipped and len(run.skip_reasons) < MAX_SKIP_REASONS:
+            room = MAX_SKIP_REASONS - len(run.skip_reasons)
+            run.skip_reasons = [*run.skip_reasons, *outcome.skipped[:room]]
+        run.pages += api_calls
+        run.api_calls += api_calls
+        run.progress = {"stage": stage, "page": next_page}
+        run.heartbeat_at = timezone.now()
+        run.save(
+            update_fields=[
+                "added",
+                "updated",
+                "deleted",
+                "skipped",
+                "skip_reasons",
+                "pages",
+                "api_calls",
+                "progress",
+                "heartbeat_at",
+            ]
+        )
+        self.keep_alive()
+
+
+def run_stages(*, run: SyncRun, business: ConnectedBusiness, client, keep_alive) -> None:
+    context = SyncContext(run=run, business=business, client=client, keep_alive=keep_alive)
+    current = (run.progress or {}).get("stage", STAGES[0])
+    for stage in STAGES[STAGES.index(current) if current in STAGES else 0 :]:
+        STAGE_FUNCTIONS[stage](context)
+
+
+def _walk(
+    context: SyncContext,
+    stage: str,
+    pages: Callable[[int], Iterator[Page]],
+    *,
+    model,
+    columns,
+    object_name: str,
+    key: str = "freshbooks_id",
+) -> None:
+    for page in pages(context.start_page(stage)):
+        with transaction.atomic():
+            outcome = mirror_upsert(
+                model=model,
+                business=context.business,
+                run_id=context.run.pk,
+                raws=page.items,
+                columns=columns,
+                key=key,
+                object_name=object_name,
+            )
+            context.commit(stage=stage, next_page=page.page + 1, outcome=outcome)
+
+
+def sync_clients(context: SyncContext) -> None:
+    since = context.since
+    _walk(
+        context,
+        "clients",
+        lambda start: context.client.iter_client_pages(
+            context.business.account_id,
+            updated_min=since.date() if since else None,
+            start_page=start,
+        ),
+        model=Client,
+        columns=mappers.client_columns,
+        object_name="client",
+    )
+
+
+def sync_team_members(context: SyncContext) -> None:
+    """Team members and their billable rates: small lists, always read whole."""
+    business = context.business
+    members = list(context.client.iter_team_members(business.business_id))
+    rates = context.client.list_team_member_rates(business.business_id)
+    with transaction.atomic():
+        outcome = mirror_upsert(
+            model=TeamMember,
+            business=business,
+            run_id=context.run.pk,
+            raws=members,
+            columns=mappers.team_member_columns,
+            key="identity_id",
+            object_name="team_member",
+        )
+        mirror_deactivate_unseen(model=TeamMember, business=business, run_id=context.run.pk)
+        rate_by_identity = {}
+        for rate in rates:
+            try:
+                rate_by_identity[int(rate["identity_id"])] = mappers.rate_value(rate)
+            except (mappers.Unusable, KeyError, TypeError, ValueError) as reason:
+                outcome.skipped.append(
+                    {"object": "team_member_rate", "id": None, "reason": str(reason)}
+                )
+        for member in TeamMember.objects.filter(business=business):
+            rate = rate_by_identity.get(member.identity_id)
+            if member.billable_rate != rate:
+                member.billable_rate = rate
+                member.save(update_fields=["billable_rate"])
+        calls = max(1, math.ceil(len(members) / 100)) + 1
+        context.commit(stage="services", next_page=1, outcome=outcome, api_calls=calls)
+
+
+def sync_services(context: SyncContext) -> None:
+    _walk(
+        context,
+        "services",
+        lambda start: context.client.iter_service_pages(
+            context.business.business_id, start_page=start
+        ),
+        model=Service,
+        columns=mappers.service_columns,
+        object_name="service",
+    )
+    mirror_deactivate_unseen(model=Service, business=context.business, run_id=context.run.pk)
+
+
+def _service_rate_columns(raw):
+    return {"service_freshbooks_id": int(raw["service_id"]), "rate": mappers.rate_value(raw)}
+
+
+def sync_service_rates(context: SyncContext) -> None:
+    business = context.business
+    rates = context.client.list_service_rates(business.business_id)
+    with transaction.atomic():
+        outcome = mirror_upsert(
+            model=ServiceRate,
+            business=business,
+            run_id=context.run.pk,
+            raws=rates,
+            columns=_service_rate_columns,
+            key="service_freshbooks_id",
+            object_name="service_rate",
+        )
+        mirror_delete_unseen(model=ServiceRate, business=business, run_id=context.run.pk)
+        context.commit(stage="projects", next_page=1, outcome=outcome)
+
+
+def sync_projects(context: SyncContext) -> None:
+    since = context.since
+    _walk(
+        context,
+        "projects",
+        lambda start: context.client.iter_project_pages(
+            context.business.business_id, updated_since=since, start_page=start
+        ),
+        model=Project,
+        columns=mappers.project_columns,
+        object_name="project",
+    )
+
+
+def sync_project_service_rates(context: SyncContext) -> None:
+    """Per-project service rates have no list endpoint: one read per service of each
+    `service_rate` project (every such project on a full sync, changed ones otherwise)."""
+    business = context.business
+    projects = Project.objects.filter(business=business, billing_method="service_rate")
+    if not context.full:
+        projects = projects.filter(seen_by_run_id=context.run.pk)
+    project_rows = list(projects.order_by("freshbooks_id").values_list("freshbooks_id", "raw"))
+    start = context.start_page("project_service_rates")
+    for position, (project_id, raw) in enumerate(project_rows[start - 1 :], start=start):
+        service_ids = mappers.project_service_ids(raw)
+        found = {}
+        for service_id in service_ids:
+            rate = context.client.get_project_service_rate(
+                business.business_id, project_id, service_id
+            )
+            if rate is not None:
+                found[service_id] = rate
+        with transaction.atomic():
+            ProjectServiceRate.objects.filter(
+                business=business, project_freshbooks_id=project_id
+            ).exclude(service_freshbooks_id__in=list(found)).delete()
+            outcome = BatchOutcome()
+            for service_id, rate in found.items():
+                try:
+                    value = mappers.rate_value(rate)
+                except mappers.Unusable as reason:
+                    outcome.skipped.append(
+                        {"object": "project_service_rate", "id": project_id, "reason": str(reason)}
+                    )
+                    continue
+                _row, created = ProjectServiceRate.objects.update_or_create(
+                    business=business,
+                    project_freshbooks_id=project_id,
+                    service_freshbooks_id=service_id,
+                    defaults={"rate": value, "raw": rate, "seen_by_run_id": context.run.pk},
+                )
+                outcome.added += created
+                outcome.updated += not created
+            context.commit(
+                stage="project_service_rates",
+                next_page=position + 1,
+                outcome=outcome,
+                api_calls=len(service_ids),
+            )
+
+
+def sync_time_entries(context: SyncContext) -> None:
+    since = context.since
+    _walk(
+        context,
+        "time_entries",
+        lambda start: context.client.iter_time_entry_pages(
+            context.business.business_id,
+            updated_since=since,
+            include_deleted=True,
+            include_unlogged=True,
+            team=True,
+            start_page=start,
+        ),
+        model=TimeEntry,
+        columns=mappers.time_entry_columns,
+        object_name="time_entry",
+    )
+
+
+def finalize(context: SyncContext) -> None:
+    """After a full listing, what FreshBooks no longer lists is gone there."""
+    if not context.full:
+        return
+    business, run_id = context.business, context.run.pk
+    with transaction.atomic():
+        deleted = 0
+        for model in (Client, Project, TimeEntry):
+            deleted += mirror_deactivate_unseen(model=model, business=business, run_id=run_id)
+        deleted += mirror_delete_unseen(model=ProjectServiceRate, business=business, run_id=run_id)
+        context.commit(
+            stage="finalize", next_page=1, outcome=BatchOutcome(deleted=deleted), api_calls=0
+        )
+
+
+STAGE_FUNCTIONS = {
+    "clients": sync_clients,
+    "team_members": sync_team_members,
+    "services": sync_services,
+    "service_rates": sync_service_rates,
+    "projects": sync_projects,
+    "project_service_rates": sync_project_service_rates,
+    "time_entries": sync_time_entries,
+    "finalize": finalize,
+}
