@@ -88,3 +88,20 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
         "last_synced_at",
     ]
     exclude = ["webhook_token"]
+    actions = ["sync_now", "full_resync"]
+
+    @admin.action(description="Sync now (incremental)")
+    def sync_now(self, request, queryset):
+        self._request_syncs(request, queryset, full=False)
+
+    @admin.action(description="Full re-sync")
+    def full_resync(self, request, queryset):
+        self._request_syncs(request, queryset, full=True)
+
+    def _request_syncs(self, request, queryset, *, full: bool):
+        from invoicing.services.sync.runs import sync_run_request
+
+        businesses = queryset.filter(active=True, connection__disconnected_at__isnull=True)
+        for business in businesses:
+            sync_run_request(business=business, trigger="admin", full=full)
+        self.message_user(request, f"Queued a sync of {len(businesses)} businesses.")
