@@ -1,0 +1,89 @@
+"""Full sync throughput, API calls and memory, against the sandbox with added latency.
+
+    .venv/bin/python bench/sync.py [--entries 50000] [--baseline-entries 5000] [--latency-ms 20]
+
+Prints entries per second, the time-entry list calls against the minimum (one per page of 100),
+the wall time against the floor set by latency (pages × latency), and the peak Python memory of the
+large sync against the baseline sync measured in the same run (flat memory means a ratio near 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import tracemalloc
+
+from harness import bench_database, bench_sandbox, connect_first_business, point_app_at
+
+TIME_ENTRIES_ROUTE = "GET /timetracking/business/{bid}/time_entries"
+
+
+def measure_full_sync(sandbox_process, *, entries: int, latency_ms: int) -> dict:
+    from invoicing.models import SyncRun, TimeEntry
+    from invoicing.services.sync.runs import sync_run_execute
+
+    # The seed spreads entries over its two owned businesses; ask for twice as many.
+    business = connect_first_business(sandbox_process, time_entries=entries * 2, months=3)
+    control = sandbox_process.control
+    expected = len(control.time_entries(business.business_id))
+    control.clear_faults()
+    control.add_fault(method="*", path=None, kind="latency", latency_ms=latency_ms)
+    control.reset_calls()
+    run = SyncRun.objects.create(business=business, kind=SyncRun.Kind.FULL, trigger="bench")
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    run = sync_run_execute(run_id=run.pk)
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    calls = control.calls()
+    mirrored = TimeEntry.objects.filter(business=business).count()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert mirrored == expected, (mirrored, expected)
+    return {
+        "entries": expected,
+        "seconds": elapsed,
+        "peak_bytes": peak,
+        "time_entry_calls": calls.get(TIME_ENTRIES_ROUTE, 0),
+        "time_entry_pages": math.ceil(expected / 100),
+        "total_calls": calls["total"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=50_000)
+    parser.add_argument("--baseline-entries", type=int, default=5_000)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    args = parser.parse_args()
+
+    with bench_database(), bench_sandbox() as sandbox_process:
+        point_app_at(sandbox_process)
+        baseline = measure_full_sync(
+            sandbox_process, entries=args.baseline_entries, latency_ms=args.latency_ms
+        )
+        large = measure_full_sync(sandbox_process, entries=args.entries, latency_ms=args.latency_ms)
+
+    for label, result in (("baseline", baseline), ("large", large)):
+        floor = result["total_calls"] * args.latency_ms / 1000
+        call_ratio = result["time_entry_calls"] / result["time_entry_pages"]
+        print(
+            f"{label:8} {result['entries']:>7} entries in {result['seconds']:6.2f}s "
+            f"= {result['entries'] / result['seconds']:8.0f} entries/s; "
+            f"time-entry calls {result['time_entry_calls']} vs minimum "
+            f"{result['time_entry_pages']} (ratio {call_ratio:.2f}); "
+            f"all calls {result['total_calls']}; "
+            f"wall vs latency floor {result['seconds'] / floor:.2f}x; "
+            f"peak Python memory {result['peak_bytes'] / 1e6:.1f} MB"
+        )
+    print(
+        f"peak memory ratio large/baseline: {large['peak_bytes'] / baseline['peak_bytes']:.2f} "
+        f"for {large['entries'] / baseline['entries']:.0f}x the entries"
+    )
+
+
+if __name__ == "__main__":
+    main()
