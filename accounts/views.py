@@ -5,4 +5,3 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return redirect("account_login")
-

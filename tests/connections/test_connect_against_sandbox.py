@@ -195,7 +195,11 @@ def _client_with_recorded_sleeps(identity, settings, **options):
 def test_a_429_with_retry_after_is_waited_out_then_retried(use_sandbox, settings):
     seeded = connect_sandbox_business(use_sandbox, time_entries=10)
     use_sandbox.control.add_fault(
-        method="GET", path=r"/auth/api/v1/users/me", kind="status", status=429, retry_after=1,
+        method="GET",
+        path=r"/auth/api/v1/users/me",
+        kind="status",
+        status=429,
+        retry_after=1,
         times=2,
     )
     use_sandbox.control.reset_calls()
@@ -208,14 +212,16 @@ def test_a_429_with_retry_after_is_waited_out_then_retried(use_sandbox, settings
     assert use_sandbox.control.calls()["GET /auth/api/v1/users/me"] == 3
 
 
-def test_a_post_that_times_out_after_freshbooks_accepted_it_is_not_repeated(
-    use_sandbox, settings
-):
+def test_a_post_that_times_out_after_freshbooks_accepted_it_is_not_repeated(use_sandbox, settings):
     seeded = connect_sandbox_business(use_sandbox, time_entries=10)
     account_id = seeded.business.account_id
     customer_id = use_sandbox.control.state(account_id, "clients")[0]["id"]
     use_sandbox.control.add_fault(
-        method="POST", path=r".*/invoices/invoices$", kind="timeout", timeout_s=3, phase="after",
+        method="POST",
+        path=r".*/invoices/invoices$",
+        kind="timeout",
+        timeout_s=3,
+        phase="after",
         times=1,
     )
     client, sleeps = _client_with_recorded_sleeps(seeded.identity, settings, timeout=(2, 1))
