@@ -4,7 +4,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 export APP_ENV=test
-export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/freshbooks_billing}"
+# A database and Redis key space of this run's own, so parallel runs (CI, a developer, several
+# checkouts) never share rows, locks or queues. pytest-django creates and drops test_<name>.
+run_id="${TEST_RUN_ID:-$$}"
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/freshbooks_billing_${run_id}}"
+export REDIS_KEY_PREFIX="test-${run_id}:"
 export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 export CELERY_BROKER_URL="$REDIS_URL"
 export PATH="$PWD/.venv/bin:$PATH"

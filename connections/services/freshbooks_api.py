@@ -27,13 +27,23 @@ def oauth_client() -> OAuthClient:
 
 
 @functools.cache
-def _rate_gate_for(redis_url: str, rate_per_second: float, burst: int) -> RedisRateGate:
-    return RedisRateGate(get_redis(), rate_per_second=rate_per_second, burst=burst)
+def _rate_gate_for(
+    redis_url: str, key_prefix: str, rate_per_second: float, burst: int
+) -> RedisRateGate:
+    return RedisRateGate(
+        get_redis(),
+        rate_per_second=rate_per_second,
+        burst=burst,
+        key_prefix=f"{key_prefix}fb:rate:",
+    )
 
 
 def rate_gate() -> RedisRateGate:
     return _rate_gate_for(
-        settings.REDIS_URL, settings.FRESHBOOKS_RATE_PER_SECOND, settings.FRESHBOOKS_RATE_BURST
+        settings.REDIS_URL,
+        settings.REDIS_KEY_PREFIX,
+        settings.FRESHBOOKS_RATE_PER_SECOND,
+        settings.FRESHBOOKS_RATE_BURST,
     )
 
 

@@ -7,6 +7,8 @@ over at once instead of waiting for the key to expire.
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from integration_app.redis import get_redis
 
 LOCK_SECONDS = 300
@@ -35,7 +37,7 @@ return 0
 
 class BusinessSyncLock:
     def __init__(self, *, business_pk: int, run_pk: int, seconds: int = LOCK_SECONDS):
-        self.key = f"sync-lock:business:{business_pk}"
+        self.key = f"{settings.REDIS_KEY_PREFIX}sync-lock:business:{business_pk}"
         self.owner = str(run_pk)
         self.seconds = seconds
 
