@@ -74,8 +74,13 @@ def env_list(name: str, default: Iterable[str] = ()) -> list[str]:
 
 
 def env_url(
-    name: str, default: str | None = None, *, schemes: Iterable[str] = ("http", "https")
+    name: str,
+    default: str | None = None,
+    *,
+    schemes: Iterable[str] = ("http", "https"),
+    base: bool = True,
 ) -> str:
+    """A URL; ``base=True`` drops a trailing slash so paths can be appended with "/"."""
     value = env_str(name, default)
     parsed = urlparse(value)
     allowed = tuple(schemes)
@@ -84,7 +89,7 @@ def env_url(
             f"{name} must be a URL starting with {' or '.join(s + '://' for s in allowed)}, "
             f"got {value!r}"
         )
-    return value.rstrip("/")
+    return value.rstrip("/") if base else value
 
 
 def database_config(name: str, default: str) -> dict:

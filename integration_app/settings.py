@@ -237,8 +237,9 @@ FRESHBOOKS_AUTH_BASE_URL = env_url(
 FRESHBOOKS_API_BASE_URL = env_url(
     "FRESHBOOKS_API_BASE_URL", SANDBOX_URL if _USES_SANDBOX else "https://api.freshbooks.com"
 )
+# Must match the URI registered with FreshBooks exactly, trailing slash included.
 FRESHBOOKS_REDIRECT_URI = env_url(
-    "FRESHBOOKS_REDIRECT_URI", f"{PUBLIC_BASE_URL}/connections/oauth/callback/"
+    "FRESHBOOKS_REDIRECT_URI", f"{PUBLIC_BASE_URL}/connections/oauth/callback/", base=False
 )
 FRESHBOOKS_SCOPES = env_list(
     "FRESHBOOKS_SCOPES",

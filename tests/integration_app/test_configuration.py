@@ -82,3 +82,16 @@ def test_production_refuses_the_development_secret_key():
 
     assert result.returncode == 2
     assert "SECRET_KEY must be a unique value" in result.stderr
+
+
+def test_the_default_redirect_uri_keeps_its_trailing_slash_as_registered_at_freshbooks():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.FRESHBOOKS_REDIRECT_URI)",
+        env={"APP_ENV": "development", "PUBLIC_BASE_URL": "http://127.0.0.1:8123/"},
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == (
+        "http://127.0.0.1:8123/connections/oauth/callback/"
+    )
