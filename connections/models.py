@@ -132,3 +132,6 @@ class ConnectedBusiness(models.Model):
 
 
 ACTIVE_BUSINESSES = Q(active=True, connection__disconnected_at__isnull=True)
+
+
+from connections.webhook_models import *  # noqa: E402,F403 - webhook models live in their own module

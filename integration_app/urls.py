@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("connections/", include("connections.urls")),
+    path("webhooks/", include("connections.webhook_urls")),
     path("businesses/", include("invoicing.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

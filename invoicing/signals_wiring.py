@@ -1,7 +1,16 @@
-"""Invoicing's part in a business's life cycle: a new connection starts a full sync."""
+"""Invoicing's part in a business's life cycle and in webhook processing.
+
+A new connection starts a full sync; webhook events about the objects invoicing mirrors are
+handled by re-fetching the object from FreshBooks.
+"""
 
 from connections.models import ConnectedBusiness
 from connections.services import business_hooks
+from connections.webhooks import registry
+from invoicing.services.sync.objects import NOUNS, object_refresh
+
+for noun in sorted(NOUNS):
+    registry.register(noun, object_refresh)
 
 
 @business_hooks.on_connect

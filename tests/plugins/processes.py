@@ -120,7 +120,11 @@ def broker_key_prefix() -> str:
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, broker_key_prefix, tmp_path_factory):
-    """A real ``celery worker`` consuming every queue, on the real Redis, for the whole session."""
+    """A real ``celery worker`` on the real Redis for the whole session, on the ``default`` queue.
+
+    Tests of sync, invoicing and webhooks start workers of their own (``celery_worker_factory``)
+    with the sandbox's settings, so this one never takes their tasks.
+    """
     env = {
         **os.environ,
         "DATABASE_URL": database_url_for_subprocess(),
@@ -128,7 +132,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, broker_key_prefix,
         "PYTHONUNBUFFERED": "1",
     }
     worker = WorkerProcess(
-        queues="webhooks,sync,invoicing,default",
+        queues="default",
         log_path=tmp_path_factory.mktemp("celery") / "worker.log",
         env=env,
     )

@@ -23,6 +23,7 @@ from connections.freshbooks import (
 from connections.models import ConnectedBusiness, FreshBooksIdentity
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
+from integration_app.enqueue import enqueue_on_commit, publish_now
 from invoicing.models import SyncRun
 from invoicing.services.sync import stages
 from invoicing.services.sync.lock import BusinessSyncLock
@@ -64,7 +65,7 @@ def sync_run_request(*, business: ConnectedBusiness, trigger: str, full: bool = 
             trigger=trigger,
             changes_since=last_success.started_at - overlap if incremental else None,
         )
-        business_sync.delay_on_commit(run.pk)
+        enqueue_on_commit(business_sync, run.pk)
     return run
 
 
@@ -207,5 +208,5 @@ def sync_runs_sweep() -> int:
         )
     )
     for run_id in run_ids:
-        business_sync.delay_on_commit(run_id)
+        publish_now(business_sync, (run_id,))
     return len(run_ids)

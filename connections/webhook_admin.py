@@ -1,0 +1,161 @@
+"""Operators' console for webhooks: every delivery with its signature result, status, attempts and
+error; replay of failed ones; re-registering callbacks. Verifiers are never shown."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from connections.models import ConnectedBusiness, WebhookDelivery, WebhookSubscription
+from connections.services.webhooks import (
+    webhook_deliveries_replay,
+    webhook_subscriptions_request,
+)
+
+STATUS_COLOURS = {
+    "pending": "#6c757d",
+    "processing": "#0d6efd",
+    "done": "#198754",
+    "coalesced": "#20c997",
+    "ignored": "#adb5bd",
+    "on_hold": "#fd7e14",
+    "failed": "#dc3545",
+    "rejected": "#842029",
+    "valid": "#198754",
+    "not_signed": "#6c757d",
+    "not_checked": "#adb5bd",
+}
+
+
+def _badge(value: str, label: str):
+    colour = STATUS_COLOURS.get(value, "#dc3545")
+    return format_html(
+        '<span style="background:{};color:#fff;padding:1px 6px;border-radius:8px">{}</span>',
+        colour,
+        label,
+    )
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = [
+        "business",
+        "event",
+        "callback_id",
+        "verified_badge",
+        "verified_at",
+        "verification_requests",
+        "last_error_at",
+    ]
+    list_filter = ["verified", "event"]
+    list_select_related = ["business"]
+    search_fields = ["business__name", "business__account_id", "callback_id"]
+    # verifier and pending_verifier are deliberately absent from every admin view.
+    fields = [
+        "business",
+        "event",
+        "uri",
+        "callback_id",
+        "verified",
+        "verified_at",
+        "verification_requested_at",
+        "verification_requests",
+        "last_error",
+        "last_error_at",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    actions = ["reregister"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="verified", ordering="verified")
+    def verified_badge(self, subscription: WebhookSubscription):
+        if subscription.verified:
+            return _badge("done", "verified")
+        return _badge("on_hold", "waiting")
+
+    @admin.action(description="Re-register the webhooks of the selected subscriptions' businesses")
+    def reregister(self, request: HttpRequest, queryset: QuerySet) -> None:
+        businesses = ConnectedBusiness.objects.filter(
+            pk__in=queryset.values("business_id"), active=True
+        )
+        for business in businesses:
+            webhook_subscriptions_request(business=business)
+        self.message_user(
+            request, f"Re-registering webhooks of {len(businesses)} business(es).", messages.INFO
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "received_at",
+        "business",
+        "name",
+        "object_id",
+        "signature_badge",
+        "status_badge",
+        "attempts",
+        "outcome",
+        "short_error",
+    ]
+    list_filter = ["status", "signature", "noun"]
+    list_select_related = ["business"]
+    search_fields = ["object_id", "name", "account_id", "business__name"]
+    date_hierarchy = "received_at"
+    ordering = ["-received_at"]
+    fields = [
+        "business",
+        "subscription",
+        "name",
+        "noun",
+        "object_id",
+        "account_id",
+        "freshbooks_business_id",
+        "identity_id",
+        "signature",
+        "status",
+        "outcome",
+        "attempts",
+        "last_error",
+        "coalesced_into",
+        "received_at",
+        "next_attempt_at",
+        "claimed_at",
+        "processed_at",
+        "remote_ip",
+        "headers",
+        "raw_body",
+    ]
+    readonly_fields = fields
+    actions = ["replay"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="signature", ordering="signature")
+    def signature_badge(self, delivery: WebhookDelivery):
+        return _badge(delivery.signature, delivery.get_signature_display())
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, delivery: WebhookDelivery):
+        return _badge(delivery.status, delivery.get_status_display())
+
+    @admin.display(description="error")
+    def short_error(self, delivery: WebhookDelivery) -> str:
+        return delivery.last_error[:80]
+
+    @admin.action(description="Replay the selected failed deliveries")
+    def replay(self, request: HttpRequest, queryset: QuerySet) -> None:
+        selected = list(queryset.values_list("pk", flat=True))
+        replayed = webhook_deliveries_replay(delivery_ids=selected)
+        skipped = len(selected) - replayed
+        message = f"Replaying {replayed} failed deliver{'y' if replayed == 1 else 'ies'}."
+        if skipped:
+            message += f" {skipped} not failed, left alone."
+        self.message_user(request, message, messages.INFO)

@@ -1,0 +1,1 @@
+"""Webhook plumbing other apps plug into: the noun → handler registry."""

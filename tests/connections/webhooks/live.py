@@ -1,0 +1,81 @@
+"""A real webhook worker for the live tests: its own broker key prefix, the sandbox's settings and
+the live server's public URL, so no other worker of the session takes (and mishandles) its tasks.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from celery import current_app
+
+from connections.models import WebhookDelivery
+from tests.plugins.freshbooks import sandbox_env
+from tests.plugins.processes import WorkerProcess, database_url_for_subprocess, wait_until
+
+WEBHOOK_WORKER_PREFIX = f"test-webhooks-{uuid.uuid4().hex[:10]}:"
+CLOSED_BROKER_URL = "redis://127.0.0.1:1/0"
+UNSETTLED = [
+    WebhookDelivery.Status.PENDING,
+    WebhookDelivery.Status.PROCESSING,
+    WebhookDelivery.Status.ON_HOLD,
+]
+
+
+@pytest.fixture(scope="session")
+def webhook_worker(django_db_setup, live_server, sandbox_server, tmp_path_factory):
+    env = {
+        **os.environ,
+        **sandbox_env(sandbox_server),
+        "DATABASE_URL": database_url_for_subprocess(),
+        "CELERY_BROKER_KEYPREFIX": WEBHOOK_WORKER_PREFIX,
+        "PUBLIC_BASE_URL": live_server.url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    worker = WorkerProcess(
+        queues="webhooks",
+        log_path=tmp_path_factory.mktemp("webhook-worker") / "worker.log",
+        env=env,
+    )
+    try:
+        worker.wait_ready()
+        yield worker
+    finally:
+        worker.stop()
+
+
+@contextmanager
+def broker(*, url: str | None = None, prefix: str = WEBHOOK_WORKER_PREFIX) -> Iterator[None]:
+    """Publish from this process to ``url`` (default: the configured broker) under ``prefix``."""
+    conf = current_app.conf
+    saved_url = conf.get("broker_write_url")
+    saved_options = dict(conf.broker_transport_options or {})
+    conf.broker_transport_options = {**saved_options, "global_keyprefix": prefix}
+    if url is not None:
+        # The write URL, because CELERY_BROKER_URL in the environment outranks conf.broker_url.
+        conf.broker_write_url = url
+    try:
+        yield
+    finally:
+        conf.broker_write_url = saved_url
+        conf.broker_transport_options = saved_options
+
+
+@pytest.fixture
+def live_webhooks(settings, use_sandbox, live_server, webhook_worker):
+    """Deliveries reach the live server, and its tasks reach the webhook worker."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    with broker():
+        yield use_sandbox
+
+
+def wait_until_settled(*, timeout: float = 120.0) -> None:
+    wait_until(
+        lambda: not WebhookDelivery.objects.filter(status__in=UNSETTLED).exists(),
+        timeout=timeout,
+        interval=0.2,
+        message="every webhook delivery to be processed",
+    )
