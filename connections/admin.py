@@ -105,3 +105,6 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
         for business in businesses:
             sync_run_request(business=business, trigger="admin", full=full)
         self.message_user(request, f"Queued a sync of {len(businesses)} businesses.")
+
+
+import connections.webhook_admin  # noqa: E402,F401 - registers the webhook admin pages
