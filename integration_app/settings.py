@@ -100,6 +100,15 @@ if IS_PRODUCTION and not DATABASE_URL_SET:
     raise ImproperlyConfigured("DATABASE_URL must be set in production")
 DATABASES = {"default": database_config("DATABASE_URL", _SQLITE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` without DATABASE_URL: web, worker and beat share one file, so writers queue
+    # (IMMEDIATE, a busy timeout) instead of failing with "database is locked", and WAL lets
+    # readers go on while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

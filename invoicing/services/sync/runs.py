@@ -7,11 +7,12 @@ page it reached and the final state is the same as an uninterrupted run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.utils import timezone
 
 from connections.freshbooks import (
@@ -98,6 +99,11 @@ def sync_run_execute(*, run_id: int) -> SyncRun:
         raise SyncInterrupted(str(error), retry_after=getattr(error, "retry_after", None)) from None
     except FreshBooksError as error:
         _fail(run, f"FreshBooks refused the sync: {error}")
+    except OperationalError as error:
+        # The database itself hiccuped (a lost connection, a lock time-out): resume later.
+        with contextlib.suppress(DatabaseError):
+            _interrupted(run, error)
+        raise SyncInterrupted(f"database unavailable: {error}") from None
     finally:
         lock.release()
     return run
