@@ -168,13 +168,13 @@ def test_the_cap_is_per_business(client, business, subscription, settings):
 def test_a_broker_outage_still_answers_200_and_leaves_the_delivery_pending(
     client, business, subscription, handler, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from connections.services import webhook_enqueue
+    from integration_app import enqueue
 
     class BrokerDown:
         def acquire(self, **kwargs):
             raise ConnectionRefusedError("redis is down")
 
-    monkeypatch.setattr(webhook_enqueue, "_fail_fast_producers", BrokerDown)
+    monkeypatch.setattr(enqueue, "_fail_fast_producers", BrokerDown)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = post_event(client, business, event_fields(business))
