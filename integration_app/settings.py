@@ -160,6 +160,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "schedule-syncs": {"task": "sync.schedule_syncs", "schedule": float(SYNC_INTERVAL_SECONDS)},
     "sweep-sync-runs": {"task": "sync.sweep_sync_runs", "schedule": 120.0},
+    "sweep-drafts": {"task": "invoicing.sweep_drafts", "schedule": 120.0},
+    "fire-due-schedules": {"task": "invoicing.fire_due_schedules", "schedule": 900.0},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
 }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("connections/", include("connections.urls")),
     path("webhooks/", include("connections.webhook_urls")),
     path("businesses/", include("invoicing.urls")),
+    path("businesses/<int:business_pk>/invoices/", include("invoicing.invoice_urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

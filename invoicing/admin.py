@@ -94,3 +94,7 @@ class ServiceAdmin(ReadOnlyAdmin):
 class TeamMemberAdmin(ReadOnlyAdmin):
     list_display = ["identity_id", "name", "email", "billable_rate", "active", "business"]
     list_select_related = ["business"]
+
+
+# Invoice runs, drafts, rate rules and billing policies live in their own module.
+from invoicing import invoice_admin  # noqa: E402,F401

@@ -218,3 +218,6 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} sync of {self.business_id} ({self.status})"
+
+
+from invoicing.invoice_models import *  # noqa: E402,F403 - invoice models live in their own module

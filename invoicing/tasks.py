@@ -6,6 +6,7 @@ import random
 
 from celery import shared_task
 
+from invoicing import invoice_tasks  # noqa: F401 - registers the draft invoice tasks
 from invoicing.services.sync.runs import (
     SyncInterrupted,
     sync_run_execute,

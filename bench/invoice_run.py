@@ -1,0 +1,246 @@
+"""Draft creation at scale: API calls against the minimum, wall time against the latency floor.
+
+    .venv/bin/python bench/invoice_run.py [--entries 5000] [--clients 50] [--latency-ms 50]
+                                          [--workers 2] [--concurrency 8]
+
+Seeds the sandbox with unbilled time over many clients, mirrors it, adds latency to every sandbox
+call, then previews and creates the drafts with real Celery worker processes (one task per draft).
+Prints:
+- API calls made against the minimum: one POST per draft, one billed-marking PUT per entry, and
+  no reconciliation lookup (nothing failed, so none is needed);
+- wall time against calls x latency / concurrency (the floor the added latency sets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from harness import (
+    BENCH_CLIENT,
+    REPO_ROOT,
+    bench_database,
+    bench_sandbox,
+    connect_first_business,
+    point_app_at,
+)
+
+INVOICE_POST = "POST /accounting/account/{account_id}/invoices/invoices"
+INVOICE_LIST = "GET /accounting/account/{account_id}/invoices/invoices"
+ENTRY_PUT = "PUT /timetracking/business/{bid}/time_entries/{id}"
+
+
+class Workers:
+    """`count` real `celery worker` processes on the invoicing queue, with a private key prefix."""
+
+    def __init__(self, sandbox_process, *, count: int, concurrency: int, log_dir: Path):
+        from django.conf import settings
+
+        client_id, secret, redirect_uri = BENCH_CLIENT
+        self.prefix = f"bench-{uuid.uuid4().hex[:8]}:"
+        env = {
+            **os.environ,
+            "CELERY_BROKER_KEYPREFIX": self.prefix,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "FRESHBOOKS_API_BASE_URL": sandbox_process.url,
+            "FRESHBOOKS_AUTH_BASE_URL": sandbox_process.url,
+            "FRESHBOOKS_CLIENT_ID": client_id,
+            "FRESHBOOKS_CLIENT_SECRET": secret,
+            "FRESHBOOKS_REDIRECT_URI": redirect_uri,
+            "FRESHBOOKS_RATE_PER_SECOND": "10000",
+            "FRESHBOOKS_RATE_BURST": "10000",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.logs = [log_dir / f"worker-{index}.log" for index in range(count)]
+        self.processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "integration_app",
+                    "worker",
+                    "--queues",
+                    "invoicing",
+                    "--concurrency",
+                    str(concurrency),
+                    "--hostname",
+                    f"bench-{index}-{uuid.uuid4().hex[:6]}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--loglevel",
+                    "INFO",
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for index, log in enumerate(self.logs)
+        ]
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(" ready." in log.read_text(errors="replace") for log in self.logs):
+                return
+            if any(process.poll() is not None for process in self.processes):
+                break
+            time.sleep(0.2)
+        raise RuntimeError("workers did not start:\n" + self.logs[0].read_text()[-3000:])
+
+    def route_tasks_here(self) -> None:
+        """Make this process send tasks under the workers' broker key prefix."""
+        from integration_app.celery import app
+
+        options = dict(app.conf.broker_transport_options or {})
+        options["global_keyprefix"] = self.prefix
+        app.conf.broker_transport_options = options
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def seed_and_mirror(sandbox_process, *, entries: int, clients: int):
+    from invoicing.models import BillingPolicy, SyncRun
+    from invoicing.services.sync.runs import sync_run_execute
+
+    # Two businesses: one full business (all the time) and one client-only business.
+    business = connect_first_business(
+        sandbox_process,
+        businesses=2,
+        clients=clients,
+        currencies=["USD"],
+        time_entries=entries,
+        months=1,
+        billed_fraction=0,
+    )
+    run = sync_run_execute(run_id=SyncRun.objects.create(business=business, kind="full").pk)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    BillingPolicy.objects.update_or_create(
+        business=business, defaults={"standard_rate": Decimal("95.00")}
+    )
+    return business
+
+
+def wait_for(run, timeout: float):
+    from invoicing.models import InvoiceRun
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status != InvoiceRun.Status.CREATING:
+            return run
+        time.sleep(0.25)
+    raise RuntimeError(f"run {run.pk} did not finish in {timeout}s ({run.drafts_done} done)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8, help="processes per worker")
+    arguments = parser.parse_args()
+
+    with (
+        bench_database(),
+        bench_sandbox() as sandbox_process,
+        tempfile.TemporaryDirectory() as logs,
+    ):
+        point_app_at(sandbox_process)
+        from django.db.models import Count, Max
+
+        from invoicing.models import DraftEntry, DraftInvoice
+        from invoicing.services.drafts import invoice_run_create, invoice_run_preview
+
+        business = seed_and_mirror(
+            sandbox_process, entries=arguments.entries, clients=arguments.clients
+        )
+        workers = Workers(
+            sandbox_process,
+            count=arguments.workers,
+            concurrency=arguments.concurrency,
+            log_dir=Path(logs),
+        )
+        try:
+            workers.wait_ready()
+            workers.route_tasks_here()
+            control = sandbox_process.control
+            control.add_fault(
+                method="*", path=None, kind="latency", latency_ms=arguments.latency_ms
+            )
+            control.reset_calls()
+            options = {
+                "period": "custom",
+                "start": (date.today() - timedelta(days=60)).isoformat(),
+                "end": (date.today() + timedelta(days=1)).isoformat(),
+                "grouping": "service",
+                "allow_zero_rate": True,
+            }
+
+            started = time.perf_counter()
+            preview = invoice_run_preview(business=business, raw_options=options)
+            planned_at = time.perf_counter()
+            run = invoice_run_create(run_id=preview.pk)
+            created_at = time.perf_counter()
+            run = wait_for(run, timeout=600)
+            finished = time.perf_counter()
+        finally:
+            workers.stop()
+
+        calls = control.calls()
+        drafts = DraftInvoice.objects.filter(run=run)
+        entries = DraftEntry.objects.filter(draft__run=run).count()
+        states = sorted(set(drafts.values_list("state", flat=True)))
+        assert states == ["done"], states
+        minimum = run.drafts_total + entries
+        largest_draft = drafts.annotate(size=Count("entries")).aggregate(Max("size"))["size__max"]
+        concurrency = arguments.workers * arguments.concurrency
+        floor = calls["total"] * arguments.latency_ms / 1000 / concurrency
+        wall = finished - planned_at
+        print(f"entries mirrored: {len(control.time_entries(business.business_id))}")
+        print(f"drafts: {run.drafts_total} over {entries} billed entries ({states})")
+        print(
+            f"preview: {planned_at - started:.2f}s, plan + reserve: {created_at - planned_at:.2f}s"
+        )
+        print(
+            f"API calls: {calls['total']} (POST invoices {calls.get(INVOICE_POST, 0)}, "
+            f"PUT time entries {calls.get(ENTRY_PUT, 0)}, "
+            f"invoice lookups {calls.get(INVOICE_LIST, 0)}); minimum {minimum}; "
+            f"ratio {calls['total'] / minimum:.2f}"
+        )
+        print(
+            f"wall time (create to done): {wall:.1f}s; floor calls x {arguments.latency_ms} ms / "
+            f"{concurrency} = {floor:.1f}s; ratio {wall / floor:.2f}"
+        )
+        processing = finished - created_at
+        print(
+            f"  of which after planning: {processing:.1f}s; ratio {processing / floor:.2f}; "
+            f"largest draft {largest_draft} entries, marked one after another: "
+            f">= {largest_draft * arguments.latency_ms / 1000:.1f}s on its own"
+        )
+
+
+if __name__ == "__main__":
+    main()

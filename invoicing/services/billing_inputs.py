@@ -1,0 +1,228 @@
+"""Load mirrored rows into the billing core's dataclasses (the only ORM-to-billing bridge)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from connections.models import ConnectedBusiness
+from invoicing.billing import (
+    BillingOptions,
+    BusinessFacts,
+    Catalog,
+    ClientFacts,
+    ProjectFacts,
+    RateRule,
+    RoundingPolicy,
+    ServiceFacts,
+    TeamMemberFacts,
+    TimeEntryFacts,
+    billing_options_from,
+    period_bounds_utc,
+)
+from invoicing.billing.periods import today_in_zone
+from invoicing.models import (
+    BillingPolicy,
+    Client,
+    DraftEntry,
+    Project,
+    ProjectServiceRate,
+    Service,
+    ServiceRate,
+    TeamMember,
+    TimeEntry,
+)
+from invoicing.models import RateRule as RateRuleRow
+
+# Decision: a business without a currency in /me and a client without one bill in USD, the
+# currency FreshBooks itself defaults to; the preview shows the currency of every draft.
+FALLBACK_CURRENCY = "USD"
+
+
+def business_key(business: ConnectedBusiness) -> str:
+    """Identifies the FreshBooks business (not the local connection) in draft unique keys."""
+    return f"freshbooks-business-{business.business_id}"
+
+
+def billing_policy_for(business: ConnectedBusiness) -> BillingPolicy:
+    policy, _ = BillingPolicy.objects.get_or_create(business=business)
+    return policy
+
+
+def business_facts(business: ConnectedBusiness, policy: BillingPolicy) -> BusinessFacts:
+    return BusinessFacts(
+        timezone=business.timezone or None,
+        currency_code=business.currency_code or FALLBACK_CURRENCY,
+        standard_rate=policy.standard_rate,
+    )
+
+
+def first_day_of_week(business: ConnectedBusiness) -> int | None:
+    """FreshBooks' `first_day_of_week` from the identity's /me memberships, when it is there."""
+    for membership in business.connection.identity.memberships or []:
+        details = membership.get("business") if isinstance(membership, dict) else None
+        if isinstance(details, dict) and details.get("id") == business.business_id:
+            value = details.get("first_day_of_week")
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None
+
+
+def business_today(business: ConnectedBusiness, now) -> date:
+    return today_in_zone(now, business.timezone or None)
+
+
+def options_for(
+    business: ConnectedBusiness, raw: Mapping[str, Any], *, today: date
+) -> BillingOptions:
+    """Validated options; the business's policy fills what `raw` leaves out.
+
+    Raises BillingOptionsError naming the bad field.
+    """
+    policy = billing_policy_for(business)
+    merged = {"grouping": policy.grouping, "allow_zero_rate": policy.allow_zero_rate, **raw}
+    return billing_options_from(
+        merged,
+        today=today,
+        first_day_of_week=first_day_of_week(business),
+        defaults=RoundingPolicy(
+            increment_minutes=policy.rounding_increment,
+            direction=policy.rounding_direction,
+            level=policy.rounding_level,
+        ),
+    )
+
+
+def options_snapshot(options: BillingOptions) -> dict[str, Any]:
+    """What a run stores: enough to repeat it exactly (the period is resolved to dates)."""
+    return {
+        "period_start": options.period.start.isoformat(),
+        "period_end": options.period.end.isoformat(),
+        "grouping": options.grouping,
+        "rounding_increment": options.rounding.increment_minutes,
+        "rounding_direction": options.rounding.direction,
+        "rounding_level": options.rounding.level,
+        "allow_zero_rate": options.allow_zero_rate,
+        "max_lines": options.max_lines,
+    }
+
+
+def options_from_snapshot(snapshot: Mapping[str, Any]) -> BillingOptions:
+    raw = {
+        "period": "custom",
+        "start": snapshot["period_start"],
+        "end": snapshot["period_end"],
+        **{
+            key: value
+            for key, value in snapshot.items()
+            if key not in ("period_start", "period_end")
+        },
+    }
+    return billing_options_from(raw, today=date.fromisoformat(snapshot["period_end"]))
+
+
+def catalog_for(business: ConnectedBusiness) -> Catalog:
+    clients = {
+        row.freshbooks_id: ClientFacts(
+            id=row.freshbooks_id, name=str(row), currency_code=row.currency_code or None
+        )
+        for row in Client.objects.filter(business=business, active=True)
+    }
+    projects = {
+        row.freshbooks_id: ProjectFacts(
+            id=row.freshbooks_id,
+            title=str(row),
+            client_id=row.client_freshbooks_id,
+            billing_method=row.billing_method or None,
+            rate=row.rate,
+            is_fixed_price=row.is_fixed_price,
+        )
+        for row in Project.objects.filter(business=business)
+    }
+    services = {
+        row.freshbooks_id: ServiceFacts(id=row.freshbooks_id, name=str(row))
+        for row in Service.objects.filter(business=business)
+    }
+    team_members = {
+        row.identity_id: TeamMemberFacts(id=row.identity_id, name=str(row), rate=row.billable_rate)
+        for row in TeamMember.objects.filter(business=business)
+    }
+    business_service_rates = {
+        row.service_freshbooks_id: row.rate for row in ServiceRate.objects.filter(business=business)
+    }
+    project_service_rates = {
+        (row.project_freshbooks_id, row.service_freshbooks_id): row.rate
+        for row in ProjectServiceRate.objects.filter(business=business)
+    }
+    return Catalog(
+        clients=clients,
+        projects=projects,
+        services=services,
+        team_members=team_members,
+        business_service_rates=business_service_rates,
+        project_service_rates=project_service_rates,
+    )
+
+
+def rate_rules_for(business: ConnectedBusiness) -> list[RateRule]:
+    return [
+        RateRule(
+            id=row.pk,
+            rate=row.rate,
+            client_id=row.client_freshbooks_id,
+            project_id=row.project_freshbooks_id,
+            service_id=row.service_freshbooks_id,
+            team_member_id=row.team_member_identity_id,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+        )
+        for row in RateRuleRow.objects.filter(business=business)
+    ]
+
+
+def candidate_entries(business: ConnectedBusiness, options: BillingOptions) -> QuerySet[TimeEntry]:
+    """Unbilled, live entries starting in the period (in the business's zone)."""
+    start_utc, end_utc = period_bounds_utc(options.period, business.timezone or None)
+    return TimeEntry.objects.filter(
+        business=business,
+        active=True,
+        billed=False,
+        started_at__gte=start_utc,
+        started_at__lt=end_utc,
+    ).order_by("freshbooks_id")
+
+
+def entry_facts(
+    business: ConnectedBusiness, entries: Iterable[TimeEntry]
+) -> tuple[list[TimeEntryFacts], dict[int, TimeEntry]]:
+    """Facts for the planner plus the rows by FreshBooks id (to reserve them)."""
+    rows = {entry.freshbooks_id: entry for entry in entries}
+    on_open_drafts = set(
+        DraftEntry.objects.filter(
+            business_freshbooks_id=business.business_id,
+            time_entry_freshbooks_id__in=list(rows),
+            voided=False,
+        ).values_list("time_entry_freshbooks_id", flat=True)
+    )
+    facts = [
+        TimeEntryFacts(
+            id=row.freshbooks_id,
+            client_id=row.client_freshbooks_id,
+            project_id=row.project_freshbooks_id,
+            service_id=row.service_freshbooks_id,
+            team_member_id=row.identity_id,
+            started_at=row.started_at,
+            duration_seconds=row.duration_seconds,
+            billable=row.billable,
+            billed=row.billed,
+            active=row.active,
+            is_logged=row.is_logged,
+            internal=row.internal,
+            note=row.note,
+            on_open_draft=row.freshbooks_id in on_open_drafts,
+        )
+        for row in rows.values()
+    ]
+    return facts, rows

@@ -1,0 +1,51 @@
+"""Draft invoices: preview, plan, create exactly once, mark billed, void and re-bill, sweep.
+
+The public functions other code calls are re-exported here.
+"""
+
+from invoicing.services.drafts.advance import draft_advance, draft_give_up, draft_retry
+from invoicing.services.drafts.errors import (
+    DraftBusy,
+    DraftError,
+    DraftRetryLater,
+    ReconnectRequired,
+    RunNotCreatable,
+    VoidInterrupted,
+    VoidRefused,
+)
+from invoicing.services.drafts.plan import (
+    business_access_check,
+    invoice_run_create,
+    invoice_run_preview,
+    invoice_run_start,
+)
+from invoicing.services.drafts.progress import invoice_run_refresh, run_progress
+from invoicing.services.drafts.sweeper import drafts_sweep
+from invoicing.services.drafts.void import (
+    draft_release_on_remote_delete,
+    draft_void,
+    draft_void_and_rebill,
+)
+
+__all__ = [
+    "DraftBusy",
+    "DraftError",
+    "DraftRetryLater",
+    "ReconnectRequired",
+    "RunNotCreatable",
+    "VoidInterrupted",
+    "VoidRefused",
+    "business_access_check",
+    "draft_advance",
+    "draft_give_up",
+    "draft_release_on_remote_delete",
+    "draft_retry",
+    "draft_void",
+    "draft_void_and_rebill",
+    "drafts_sweep",
+    "invoice_run_create",
+    "invoice_run_preview",
+    "invoice_run_refresh",
+    "invoice_run_start",
+    "run_progress",
+]

@@ -1,0 +1,79 @@
+"""Leases: one worker at a time works on a draft, and a killed worker's claim runs out.
+
+A lease is a token and an expiry on the draft row, taken under a row lock. Every state change a
+worker makes is a conditional UPDATE that also checks the token, so a worker whose lease was taken
+over (it stalled past the expiry) cannot write over the new owner's progress.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from invoicing.models import DraftInvoice
+from invoicing.services.drafts.errors import LeaseLost
+
+# Longer than the slowest single FreshBooks call (connect + read timeout); renewed while working.
+DEFAULT_LEASE_SECONDS = 300
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "INVOICE_DRAFT_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def lease_claim(draft_id: int) -> DraftInvoice | None:
+    """The draft with a fresh lease held by the caller, or None while someone else holds it."""
+    with transaction.atomic():
+        draft = DraftInvoice.objects.select_for_update().get(pk=draft_id)
+        now = timezone.now()
+        if draft.lease_token and draft.lease_expires_at and draft.lease_expires_at > now:
+            return None
+        draft.lease_token = uuid.uuid4().hex
+        draft.lease_expires_at = now + timedelta(seconds=lease_seconds())
+        draft.save(update_fields=["lease_token", "lease_expires_at", "updated_at"])
+    return draft
+
+
+def lease_renew(draft: DraftInvoice) -> None:
+    expires_at = timezone.now() + timedelta(seconds=lease_seconds())
+    held = DraftInvoice.objects.filter(pk=draft.pk, lease_token=draft.lease_token).update(
+        lease_expires_at=expires_at
+    )
+    if not held:
+        raise LeaseLost(f"Draft #{draft.pk} was taken over by another worker.")
+    draft.lease_expires_at = expires_at
+
+
+def lease_release(draft: DraftInvoice) -> None:
+    DraftInvoice.objects.filter(pk=draft.pk, lease_token=draft.lease_token).update(
+        lease_token="", lease_expires_at=None
+    )
+
+
+ERROR_LOG_LIMIT = 50
+
+
+def draft_update(draft: DraftInvoice, **changes: Any) -> None:
+    """Write `changes` (committed at once outside a transaction) only while holding the lease.
+
+    A non-empty `error` is also appended to the draft's error log, for the audit.
+    """
+    now = timezone.now()
+    changes["updated_at"] = now
+    if changes.get("error"):
+        entry = {
+            "at": now.isoformat(),
+            "state": changes.get("state", draft.state),
+            "error": changes["error"],
+        }
+        changes["error_log"] = [*draft.error_log, entry][-ERROR_LOG_LIMIT:]
+    held = DraftInvoice.objects.filter(pk=draft.pk, lease_token=draft.lease_token).update(**changes)
+    if not held:
+        raise LeaseLost(f"Draft #{draft.pk} was taken over by another worker.")
+    for name, value in changes.items():
+        setattr(draft, name, value)

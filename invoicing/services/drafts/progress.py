@@ -1,0 +1,72 @@
+"""A run's progress counts and status, recomputed from its drafts (the drafts are the truth)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from invoicing.models import DraftInvoice, InvoiceRun
+
+State = DraftInvoice.State
+FAILED_STATES = (State.FAILED, State.NEEDS_ATTENTION)
+
+
+def invoice_run_refresh(*, run_id: int) -> InvoiceRun:
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        counts = dict(
+            DraftInvoice.objects.filter(run_id=run_id)
+            .values_list("state")
+            .annotate(count=Count("pk"))
+            .values_list("state", "count")
+        )
+        run.drafts_total = sum(counts.values())
+        run.drafts_done = counts.get(State.DONE, 0)
+        run.drafts_failed = sum(counts.get(state, 0) for state in FAILED_STATES)
+        run.drafts_voided = counts.get(State.VOIDED, 0)
+        pending = run.drafts_total - run.drafts_finished
+        finished_statuses = (
+            InvoiceRun.Status.COMPLETED,
+            InvoiceRun.Status.COMPLETED_WITH_ERRORS,
+        )
+        if run.status == InvoiceRun.Status.CREATING and pending == 0:
+            run.status = (
+                InvoiceRun.Status.COMPLETED_WITH_ERRORS
+                if run.drafts_failed
+                else InvoiceRun.Status.COMPLETED
+            )
+            run.finished_at = timezone.now()
+        elif run.status in finished_statuses and pending > 0:
+            run.status = InvoiceRun.Status.CREATING  # a failed draft is being retried
+            run.finished_at = None
+        elif run.status == InvoiceRun.Status.COMPLETED_WITH_ERRORS and not run.drafts_failed:
+            run.status = InvoiceRun.Status.COMPLETED
+        run.save(
+            update_fields=[
+                "drafts_total",
+                "drafts_done",
+                "drafts_failed",
+                "drafts_voided",
+                "status",
+                "finished_at",
+            ]
+        )
+    return run
+
+
+def run_progress(run: InvoiceRun) -> dict[str, object]:
+    """The JSON the progress bar polls."""
+    finished = run.drafts_finished
+    total = run.drafts_total
+    percent = 100 if total == 0 else round(100 * finished / total)
+    return {
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "drafts_total": total,
+        "drafts_done": run.drafts_done,
+        "drafts_failed": run.drafts_failed,
+        "drafts_voided": run.drafts_voided,
+        "percent": percent,
+        "finished": run.status != InvoiceRun.Status.CREATING,
+    }

@@ -1,0 +1,107 @@
+"""The FreshBooks side of a draft: the invoice body, finding it again, billed flags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from connections.freshbooks import FreshBooksClient, NotFound
+from invoicing.models import DraftEntry, DraftInvoice, TimeEntry
+
+BILLED_BATCH = 25
+DRAFT_STATUS = 1  # FreshBooks' numeric invoice status for a draft
+
+
+def invoice_payload(draft: DraftInvoice) -> dict[str, Any]:
+    """The invoice FreshBooks creates; `po_number` and `notes` carry the draft's reference."""
+    run = draft.run
+    period = run.period_label
+    return {
+        "customerid": draft.client_freshbooks_id,
+        "create_date": draft.invoice_date.isoformat(),
+        "currency_code": draft.currency_code,
+        "po_number": draft.reference,
+        "notes": f"Time from {period}. Reference {draft.reference}.",
+        "lines": invoice_lines(draft.lines.order_by("position"), draft.currency_code),
+    }
+
+
+def invoice_lines(lines: Iterable[Any], currency_code: str) -> list[dict[str, Any]]:
+    """FreshBooks lines from anything with name, description, quantity and unit_cost."""
+    return [
+        {
+            "type": 0,
+            "name": line.name,
+            "description": line.description,
+            "qty": str(line.quantity),
+            "unit_cost": {"amount": str(line.unit_cost), "code": currency_code},
+        }
+        for line in lines
+    ]
+
+
+def carries_reference(invoice: dict[str, Any], reference: str) -> bool:
+    return invoice.get("po_number") == reference or reference in str(invoice.get("notes") or "")
+
+
+def invoices_with_reference(client: FreshBooksClient, draft: DraftInvoice) -> list[dict[str, Any]]:
+    """The client's invoices of the draft's invoice date that carry its reference."""
+    invoices = client.iter_invoices(
+        draft.business.account_id,
+        customer_id=draft.client_freshbooks_id,
+        date_min=draft.invoice_date,
+        date_max=draft.invoice_date,
+    )
+    return [invoice for invoice in invoices if carries_reference(invoice, draft.reference)]
+
+
+def invoice_total(invoice: dict[str, Any]) -> Decimal | None:
+    amount = invoice.get("amount")
+    value = amount.get("amount") if isinstance(amount, dict) else amount
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
+def invoice_id(invoice: dict[str, Any]) -> int:
+    return int(invoice.get("id") or invoice["invoiceid"])
+
+
+def set_entries_billed(
+    client: FreshBooksClient,
+    draft: DraftInvoice,
+    *,
+    billed: bool,
+    after_batch: Callable[[], None] = lambda: None,
+) -> int:
+    """Set `billed` in FreshBooks on the draft's entries not yet in that state; returns calls.
+
+    Idempotent and resumable: each batch's progress is saved (link flag and mirror) before the
+    next, so a retry only touches what is left. An entry deleted in FreshBooks is skipped.
+    """
+    pending = list(
+        DraftEntry.objects.filter(draft=draft, marked_billed=not billed)
+        .order_by("time_entry_freshbooks_id")
+        .values_list("pk", "time_entry_id", "time_entry_freshbooks_id")
+    )
+    business_id = draft.business.business_id
+    calls = 0
+    for start in range(0, len(pending), BILLED_BATCH):
+        batch = pending[start : start + BILLED_BATCH]
+        for _, _, entry_freshbooks_id in batch:
+            calls += 1
+            try:
+                client.update_time_entry(business_id, entry_freshbooks_id, {"billed": billed})
+            except NotFound:
+                continue  # deleted in FreshBooks: nothing left to mark
+        with transaction.atomic():
+            DraftEntry.objects.filter(pk__in=[link for link, _, _ in batch]).update(
+                marked_billed=billed
+            )
+            TimeEntry.objects.filter(pk__in=[entry for _, entry, _ in batch]).update(billed=billed)
+        after_batch()
+    return calls

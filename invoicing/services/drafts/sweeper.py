@@ -1,0 +1,47 @@
+"""Beat: re-enqueue drafts left in a working state (lost task, killed worker, broker outage)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from connections.models import FreshBooksIdentity
+from integration_app.enqueue import enqueue_on_commit
+from invoicing.models import DraftInvoice
+from invoicing.services.drafts.advance import RESUMABLE_STATES
+
+DEFAULT_STALE_SECONDS = 300
+
+
+def drafts_sweep(*, stale_after: timedelta | None = None) -> int:
+    """Enqueue every resumable draft untouched for `stale_after` whose lease has run out.
+
+    A draft still leased is being worked on (or its worker died and the lease has not run out
+    yet: the next sweep takes it). Drafts of businesses without FreshBooks access wait for the
+    reconnect. Returns how many were enqueued.
+    """
+    from invoicing.invoice_tasks import advance_draft
+
+    if stale_after is None:
+        stale_after = timedelta(
+            seconds=getattr(settings, "INVOICE_DRAFT_STALE_SECONDS", DEFAULT_STALE_SECONDS)
+        )
+    now = timezone.now()
+    draft_ids = list(
+        DraftInvoice.objects.filter(
+            state__in=RESUMABLE_STATES,
+            updated_at__lte=now - stale_after,
+            business__active=True,
+            business__connection__disconnected_at__isnull=True,
+            business__connection__identity__state=FreshBooksIdentity.State.ACTIVE,
+        )
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for draft_id in draft_ids:
+        enqueue_on_commit(advance_draft, draft_id)
+    return len(draft_ids)

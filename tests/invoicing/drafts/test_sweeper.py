@@ -1,0 +1,102 @@
+"""The sweeper resumes drafts whose task was lost, and leaves alone those being worked on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from invoicing.models import Client, DraftInvoice, Project, TimeEntry
+from invoicing.services.drafts import (
+    draft_advance,
+    drafts_sweep,
+    invoice_run_create,
+    invoice_run_preview,
+)
+from invoicing.services.drafts.lease import lease_claim
+from tests.factories import ConnectedBusinessFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft():
+    business = ConnectedBusinessFactory(currency_code="USD", timezone="UTC")
+    Client.objects.create(business=business, freshbooks_id=10, display_name="Acme Corp")
+    Project.objects.create(
+        business=business,
+        freshbooks_id=70,
+        title="Website",
+        client_freshbooks_id=10,
+        billing_method="project_rate",
+        rate=Decimal("100.00"),
+    )
+    TimeEntry.objects.create(
+        business=business,
+        freshbooks_id=500,
+        client_freshbooks_id=10,
+        project_freshbooks_id=70,
+        started_at=datetime(2024, 4, 10, 9, 0, tzinfo=UTC),
+        duration_seconds=3600,
+        billable=True,
+    )
+    options = {"period": "custom", "start": "2024-04-01", "end": "2024-04-30"}
+    run = invoice_run_preview(business=business, raw_options=options)
+    return invoice_run_create(run_id=run.pk).drafts.get()
+
+
+def age(draft: DraftInvoice, **fields) -> None:
+    DraftInvoice.objects.filter(pk=draft.pk).update(
+        updated_at=timezone.now() - timedelta(hours=1), **fields
+    )
+
+
+def test_a_stale_planned_or_submitting_draft_is_enqueued_again(
+    draft, django_capture_on_commit_callbacks
+):
+    for state in (DraftInvoice.State.PLANNED, DraftInvoice.State.SUBMITTING):
+        age(draft, state=state)
+        with django_capture_on_commit_callbacks() as enqueued:
+            assert drafts_sweep() == 1
+        assert len(enqueued) == 1
+
+
+def test_a_draft_under_a_live_lease_is_left_to_its_worker(draft):
+    lease_claim(draft.pk)
+    age(draft, state=DraftInvoice.State.SUBMITTING)
+
+    assert drafts_sweep() == 0
+
+
+def test_a_dead_workers_lease_runs_out_and_the_draft_is_swept(draft):
+    lease_claim(draft.pk)
+    age(draft, state=DraftInvoice.State.SUBMITTING, lease_expires_at=timezone.now())
+
+    assert drafts_sweep() == 1
+
+
+def test_recent_finished_and_voided_drafts_are_not_swept(draft):
+    assert drafts_sweep() == 0  # planned a moment ago: its task is still on its way
+    for state in (DraftInvoice.State.DONE, DraftInvoice.State.VOIDED, DraftInvoice.State.FAILED):
+        age(draft, state=state)
+        assert drafts_sweep() == 0
+
+
+def test_drafts_of_a_business_that_must_reconnect_wait(draft):
+    identity = draft.business.connection.identity
+    identity.state = "reauth_required"
+    identity.save()
+    age(draft)
+
+    assert drafts_sweep() == 0
+
+
+def test_a_task_for_a_draft_another_worker_holds_does_nothing(draft):
+    lease_claim(draft.pk)
+
+    again = draft_advance(draft_id=draft.pk)
+
+    assert again.state == DraftInvoice.State.PLANNED
+    assert again.submit_attempts == 0
