@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=...)")'
@@ -21,8 +21,14 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime-installed
 	@scripts/run.sh
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed browser
 	@scripts/test.sh $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium (never a Playwright download).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else sudo apt-get update && sudo apt-get install -y chromium; fi
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -1,5 +1,10 @@
+"""Operators' view of users: who they are, whether they may sign in, how many FreshBooks logins
+they have connected (counted in the list query)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 
 from accounts.models import User
 
@@ -7,7 +12,17 @@ from accounts.models import User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "is_active",
+        "freshbooks_logins",
+        "date_joined",
+        "last_login",
+    ]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -19,3 +34,19 @@ class UserAdmin(DjangoUserAdmin):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                live_connection_count=Count(
+                    "freshbooks_connections",
+                    filter=Q(freshbooks_connections__disconnected_at__isnull=True),
+                )
+            )
+        )
+
+    @admin.display(description="FreshBooks logins", ordering="live_connection_count")
+    def freshbooks_logins(self, user: User) -> int:
+        return user.live_connection_count

@@ -2,25 +2,117 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from connections.models import ConnectedBusiness, Connection
+from connections.models import ConnectedBusiness, Connection, FreshBooksIdentity, WebhookDelivery
+
+
+@dataclass(frozen=True)
+class Health:
+    """One badge: `key` is stable (tests, CSS), `label` is what people read."""
+
+    key: str
+    label: str
+    advice: str = ""
+
+    @property
+    def tone(self) -> str:
+        return HEALTH_TONES[self.key]
+
+
+HEALTHY, SYNCING, ERROR, RECONNECT, DISCONNECTED = (
+    "healthy",
+    "syncing",
+    "error",
+    "reconnect",
+    "disconnected",
+)
+HEALTH_TONES = {
+    HEALTHY: "ok",
+    SYNCING: "warn",
+    ERROR: "error",
+    RECONNECT: "error",
+    DISCONNECTED: "muted",
+}
+
+
+def identity_health(identity: FreshBooksIdentity) -> Health:
+    if identity.state == FreshBooksIdentity.State.REAUTH_REQUIRED:
+        return Health(
+            RECONNECT, "Reconnect needed", "FreshBooks access was lost: reconnect FreshBooks."
+        )
+    if identity.state == FreshBooksIdentity.State.REVOKED:
+        return Health(DISCONNECTED, "Disconnected")
+    if identity.consecutive_failures:
+        return Health(
+            ERROR,
+            "Error",
+            "FreshBooks could not be reached lately; the app keeps retrying on its own.",
+        )
+    return Health(HEALTHY, "Healthy")
+
+
+def business_health(business: ConnectedBusiness, identity: FreshBooksIdentity) -> Health:
+    """The identity is passed in so a list of businesses costs no query per row."""
+    state = ConnectedBusiness.SyncState
+    if not business.active:
+        return Health(DISCONNECTED, "Disconnected")
+    if (
+        identity.state == FreshBooksIdentity.State.REAUTH_REQUIRED
+        or business.sync_state == state.REAUTH_REQUIRED
+    ):
+        return Health(
+            RECONNECT, "Reconnect needed", "FreshBooks access was lost: reconnect FreshBooks."
+        )
+    if identity.state == FreshBooksIdentity.State.REVOKED:
+        return Health(DISCONNECTED, "Disconnected")
+    if business.sync_state == state.ERROR:
+        return Health(ERROR, "Error", "The last sync failed; press Sync now to try again.")
+    if business.sync_state == state.RUNNING:
+        return Health(SYNCING, "Syncing")
+    if business.sync_state == state.NEVER:
+        return Health(SYNCING, "Waiting for first sync")
+    return Health(HEALTHY, "Healthy")
+
+
+def last_webhook_received_subquery() -> Subquery:
+    return Subquery(
+        WebhookDelivery.objects.filter(business=OuterRef("pk"))
+        .values("business")
+        .annotate(latest=Max("received_at"))
+        .values("latest")[:1]
+    )
 
 
 def connections_for_user(user) -> QuerySet[Connection]:
+    """Live connections with their active businesses (each with `last_webhook_at`)."""
     return (
         Connection.objects.filter(user=user, disconnected_at__isnull=True)
         .select_related("identity")
         .prefetch_related(
             Prefetch(
                 "businesses",
-                queryset=ConnectedBusiness.objects.filter(active=True).order_by("name"),
+                queryset=ConnectedBusiness.objects.filter(active=True)
+                .annotate(last_webhook_at=last_webhook_received_subquery())
+                .order_by("name"),
                 to_attr="active_businesses",
             )
         )
         .order_by("created_at")
     )
+
+
+def dashboard_connections(user) -> list[Connection]:
+    """`connections_for_user`, each connection and business carrying its `health`."""
+    connections = list(connections_for_user(user))
+    for connection in connections:
+        connection.health = identity_health(connection.identity)
+        for business in connection.active_businesses:
+            business.health = business_health(business, connection.identity)
+    return connections
 
 
 def connection_for_user(user, connection_id: int) -> Connection:
@@ -41,6 +133,20 @@ def business_for_user(user, business_id: int) -> ConnectedBusiness:
         connection__disconnected_at__isnull=True,
         active=True,
     )
+
+
+def owned_business_for_user(user, business_id: int) -> ConnectedBusiness:
+    """The user's business even when removed or disconnected, so a stale page's button can say
+    what happened instead of a bare 404. Another user's id is still a 404."""
+    return get_object_or_404(
+        ConnectedBusiness.objects.select_related("connection__identity"),
+        pk=business_id,
+        connection__user=user,
+    )
+
+
+def business_is_connected(business: ConnectedBusiness) -> bool:
+    return business.active and business.connection.disconnected_at is None
 
 
 def user_needs_reconnect(user) -> bool:

@@ -16,13 +16,18 @@ from connections.services.tokens import ReauthorizationRequired, identity_error_
 
 
 @login_required
+@require_GET
 def dashboard(request):
+    """Every live FreshBooks login of the user with its businesses, health and actions."""
+    connections = selectors.dashboard_connections(request.user)
     return render(
         request,
         "connections/dashboard.html",
         {
-            "connections": selectors.connections_for_user(request.user),
-            "needs_reconnect": selectors.user_needs_reconnect(request.user),
+            "connections": connections,
+            "needs_reconnect": any(
+                connection.health.key == selectors.RECONNECT for connection in connections
+            ),
         },
     )
 

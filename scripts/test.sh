@@ -26,6 +26,13 @@ except Exception as error:
     sys.exit(f"Redis is not reachable ({error}). Start it or set TEST_REDIS_URL.")
 PY
 
+if [ ! -x /usr/bin/chromium ]; then
+  cat >&2 <<'MSG'
+make test: /usr/bin/chromium is missing, so the browser tests (tests/e2e) will fail.
+           Install Debian's chromium with `make browser` (or `sudo apt-get install -y chromium`).
+MSG
+fi
+
 python -m pytest "$@"
 status=$?
 if [ "$status" -eq 5 ]; then

@@ -1,0 +1,82 @@
+"""The dashboard and the business page cost the same number of queries for 10 rows or 1,000."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from connections.models import ConnectedBusiness, WebhookDelivery
+from invoicing.models import SyncRun
+from tests.dashboard.rows import add_clients, add_entries, add_projects
+from tests.factories import ConnectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_MAX_QUERIES = 4
+BUSINESS_PAGE_MAX_QUERIES = 21
+
+
+def connected_businesses(user, count: int) -> list[ConnectedBusiness]:
+    connections = [ConnectionFactory(user=user) for _ in range(3)]
+    businesses = ConnectedBusiness.objects.bulk_create(
+        ConnectedBusiness(
+            connection=connections[index % 3],
+            business_id=700_000 + index,
+            account_id=f"ACC{index}",
+            name=f"Business {index:04d}",
+            role="owner",
+            sync_state=ConnectedBusiness.SyncState.OK,
+            last_synced_at=datetime(2026, 11, 1, tzinfo=UTC),
+            webhook_token=f"token-{user.pk}-{index}",
+        )
+        for index in range(count)
+    )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            business=business,
+            name="time_entry.update",
+            received_at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=index),
+        )
+        for index, business in enumerate(businesses)
+    )
+    return businesses
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_the_dashboard_query_count_does_not_grow_with_businesses(
+    client, django_assert_max_num_queries, rows
+):
+    user = UserFactory()
+    connected_businesses(user, rows)
+    client.force_login(user)
+
+    with django_assert_max_num_queries(DASHBOARD_MAX_QUERIES):
+        response = client.get(reverse("dashboard"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("data-business=") == rows
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_the_business_page_query_count_does_not_grow_with_clients_and_entries(
+    client, django_assert_max_num_queries, rows
+):
+    user = UserFactory()
+    [business] = connected_businesses(user, 1)
+    clients = add_clients(business, rows)
+    add_projects(business, clients)
+    add_entries(business, rows, clients=clients)
+    add_entries(business, rows, clients=clients, first_id=500_000, billed=True)
+    SyncRun.objects.bulk_create(
+        SyncRun(business=business, kind=SyncRun.Kind.INCREMENTAL) for _ in range(min(rows, 50))
+    )
+    client.force_login(user)
+
+    with django_assert_max_num_queries(BUSINESS_PAGE_MAX_QUERIES):
+        response = client.get(
+            reverse("invoicing:business", args=[business.pk]), {"status": "unbilled"}
+        )
+
+    assert response.status_code == 200
+    assert len(response.context["unbilled"]) == rows
+    assert response.context["entries_page"].paginator.count == rows

@@ -1,0 +1,151 @@
+"""The whole journey in a real browser: sign up, confirm, connect FreshBooks, pick a business,
+wait for the sync, see the unbilled hours, preview, create drafts (double-clicked), watch the
+progress reach 100 %, and find the drafts in FreshBooks."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from connections.models import ConnectedBusiness
+from invoicing.models import DraftInvoice, InvoiceRun
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-enough-passphrase-42"
+SYNC_TIMEOUT_MS = 180_000
+
+
+def expected_unbilled_hours(sandbox, business_id: int) -> Decimal:
+    """What FreshBooks holds: logged, billable, unbilled, live time with a client."""
+    seconds = sum(
+        entry["duration"] or 0
+        for entry in sandbox.control.time_entries(business_id)
+        if entry.get("billable")
+        and not entry.get("billed")
+        and entry.get("active", True)
+        and entry.get("is_logged", True)
+        and entry.get("client_id")
+        and not entry.get("deleted")
+    )
+    return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
+
+
+def sign_up_and_confirm(page, base_url: str, mailoutbox, shots, email: str) -> None:
+    page.goto(f"{base_url}/accounts/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    shots.take("sign up")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
+    shots.take("check your email")
+
+    [message] = [mail for mail in mailoutbox if email in mail.to]
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
+    page.goto(link)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+
+
+def connect_business(page, sandbox, shots, person: dict, business: dict) -> None:
+    assert page.get_by_text("Connect FreshBooks to start").is_visible()
+    shots.take("dashboard empty")
+    page.get_by_role("button", name="Connect FreshBooks").click()
+    page.wait_for_url(re.compile(re.escape(sandbox.url) + r"/oauth/authorize"))
+    page.select_option("#email", person["email"])
+    shots.take("freshbooks consent")
+    page.click("#allow")
+    page.wait_for_url(re.compile(r"/connections/\d+/businesses/$"))
+    page.check(f"#business-{business['business_id']}")
+    shots.take("pick businesses")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    assert page.get_by_text("1 business connected.").is_visible()
+
+
+def test_sign_up_connect_sync_and_create_drafts_in_the_browser(
+    running_app, app_sandbox, browser_page, screenshots, mailoutbox
+):
+    page, shots, base_url = browser_page, screenshots, running_app.url
+    seeded = app_sandbox.control.seed(time_entries=240, months=2, billed_fraction=0.2)
+    business = next(b for b in seeded["businesses"] if not b["client_only"])
+    person = next(u for u in seeded["users"] if u["identity_id"] == business["owner_identity_id"])
+
+    sign_up_and_confirm(page, base_url, mailoutbox, shots, "owner@example.com")
+    connect_business(page, app_sandbox, shots, person, business)
+    shots.take("dashboard connected")
+
+    # Wait for the sync: the business page refreshes itself until the hours are there.
+    page.get_by_role("link", name=business["name"]).first.click()
+    page.wait_for_selector("#unbilled-table", timeout=SYNC_TIMEOUT_MS)
+    total = page.locator("#unbilled-table tfoot td.number strong").first.inner_text()
+    assert Decimal(total) == expected_unbilled_hours(app_sandbox, business["business_id"])
+    assert page.locator("svg.bar-chart rect.chart-bar").count() >= 1
+    assert page.locator("#entries-table tbody tr").count() >= 1
+    assert page.locator('[data-health="healthy"]').is_visible()
+    shots.take("business page")
+
+    # Filters narrow the time entry list without JavaScript tricks: a plain GET form.
+    page.select_option("#id_status", "billed")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"status=billed"))
+    assert page.locator("#entries-table tbody tr .badge", has_text="Not billed").count() == 0
+    shots.take("business page filtered")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base_url}/dashboard/")
+    shots.take("dashboard on a phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    create_drafts_and_find_them_in_freshbooks(page, shots, app_sandbox, base_url, business)
+
+
+def create_drafts_and_find_them_in_freshbooks(page, shots, sandbox, base_url, business) -> None:
+    create_drafts(page, shots, base_url, business)
+    connected = ConnectedBusiness.objects.get(business_id=business["business_id"])
+    run = InvoiceRun.objects.get(business=connected)
+    assert run.status == InvoiceRun.Status.COMPLETED, run.error
+    drafts = list(DraftInvoice.objects.filter(run=run))
+    assert drafts and all(draft.freshbooks_invoice_id for draft in drafts)
+    in_freshbooks = {
+        invoice["id"]
+        for invoice in sandbox.control.invoices(business["account_id"])
+        if not invoice.get("deleted") and invoice.get("vis_state", 0) == 0
+    }
+    assert {draft.freshbooks_invoice_id for draft in drafts} <= in_freshbooks
+    assert len(in_freshbooks) == len(drafts)  # the double click created nothing twice
+
+
+def create_drafts(page, shots, base_url: str, business: dict) -> None:
+    page.goto(f"{base_url}/dashboard/")
+    page.get_by_role("link", name=business["name"]).first.click()
+    page.get_by_role("link", name="Create draft invoices").click()
+    today = timezone.localdate()
+    page.select_option("#id_period", "custom")
+    page.fill("#id_start", (today - timedelta(days=120)).isoformat())
+    page.fill("#id_end", today.isoformat())
+    page.check("#id_allow_zero_rate")
+    shots.take("invoice options")
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_url(re.compile(r"/invoices/runs/\d+/$"))
+    shots.take("invoice preview")
+
+    page.get_by_role("button", name="Create drafts").dblclick()
+    page.wait_for_selector("[data-run-progress]")
+    page.wait_for_function(
+        "() => { const bar = document.querySelector('[data-run-progress] progress');"
+        " return bar && Number(bar.value) === 100; }",
+        timeout=SYNC_TIMEOUT_MS,
+    )
+    page.wait_for_load_state("load")
+    shots.take("invoice run finished")
