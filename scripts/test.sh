@@ -35,6 +35,16 @@ fi
 
 python -m pytest "$@"
 status=$?
+
+# pytest-django drops its test database, unless a straggling connection (a thread or a child
+# process ending late) still holds it; force it so runs leave nothing behind.
+python - <<'PY' || true
+import os, psycopg
+url = os.environ["DATABASE_URL"]
+server, name = url.rsplit("/", 1)
+with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3) as admin:
+    admin.execute(f'DROP DATABASE IF EXISTS "test_{name}" WITH (FORCE)')
+PY
 if [ "$status" -eq 5 ]; then
   echo "make test: pytest collected no tests; that is a failure, not a pass." >&2
 fi
