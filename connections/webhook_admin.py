@@ -104,7 +104,13 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "outcome",
         "short_error",
     ]
-    list_filter = ["status", "signature", "noun"]
+    list_filter = [
+        "status",
+        "signature",
+        "noun",
+        "name",
+        ("business", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["business"]
     search_fields = ["object_id", "name", "account_id", "business__name"]
     date_hierarchy = "received_at"
