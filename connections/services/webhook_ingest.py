@@ -265,6 +265,8 @@ def _ignore_reason(*, business: ConnectedBusiness, fields: dict[str, str]) -> st
     noun = name.split(".", 1)[0]
     if registry.handler_for(noun) is None:
         return f"the app does not process {noun} events"
+    if not registry.takes(name):
+        return f"the app does not process {name} events"
     return ""
 
 

@@ -166,7 +166,7 @@ def webhook_delivery_process(*, delivery_id: int) -> str:
         outcome = handler(business=business, noun=delivery.noun, object_id=delivery.object_id)
     except ReauthorizationRequired:
         _hold(delivery)
-    except FreshBooksError as error:
+    except (FreshBooksError, registry.RetryLater) as error:
         _retry_or_fail(delivery, error)
     except Exception as error:  # a bug in a handler must not leave the row "processing"
         logger.exception("webhook handler for %s raised", delivery.noun)

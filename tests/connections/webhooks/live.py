@@ -5,12 +5,15 @@ the live server's public URL, so no other worker of the session takes (and misha
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from celery import current_app
+from django.core.signals import request_finished
+from django.db import connections
 
 from connections.models import WebhookDelivery
 from tests.plugins.freshbooks import sandbox_env
@@ -23,6 +26,16 @@ UNSETTLED = [
     WebhookDelivery.Status.PROCESSING,
     WebhookDelivery.Status.ON_HOLD,
 ]
+
+
+def _close_request_thread_connections(**kwargs) -> None:
+    """CONN_MAX_AGE for the live server's request threads: none.
+
+    The sandbox posts deliveries over keep-alive connections, so a request thread lives on and,
+    with a persistent database connection, would keep the test database from being dropped.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +53,12 @@ def webhook_worker(django_db_setup, live_server, sandbox_server, tmp_path_factor
         log_path=tmp_path_factory.mktemp("webhook-worker") / "worker.log",
         env=env,
     )
+    request_finished.connect(_close_request_thread_connections)
     try:
         worker.wait_ready()
         yield worker
     finally:
+        request_finished.disconnect(_close_request_thread_connections)
         worker.stop()
 
 

@@ -64,6 +64,10 @@ def test_invoicing_registers_a_handler_for_every_noun_it_mirrors(fresh_process):
     assert {"time_entry", "client", "project", "service"} <= set(fresh_process["nouns"])
 
 
+def test_invoicing_registers_the_invoice_handler_for_its_drafts(fresh_process):
+    assert "invoice" in fresh_process["nouns"]
+
+
 def test_connecting_a_business_subscribes_its_webhooks(fresh_process):
     assert "subscribe_connected_business" in fresh_process["on_connect"]
 
