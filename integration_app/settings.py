@@ -99,7 +99,10 @@ DATABASE_URL_SET = bool(env_str("DATABASE_URL", ""))
 if IS_PRODUCTION and not DATABASE_URL_SET:
     raise ImproperlyConfigured("DATABASE_URL must be set in production")
 DATABASES = {"default": database_config("DATABASE_URL", _SQLITE_URL)}
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+# Tests serve requests from short-lived threads (live server), which must not keep connections.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int(
+    "DATABASE_CONN_MAX_AGE", 0 if APP_ENV == "test" else 60, minimum=0
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` without DATABASE_URL: web, worker and beat share one file, so writers queue
     # (IMMEDIATE, a busy timeout) instead of failing with "database is locked", and WAL lets
