@@ -2,51 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from invoicing.models import (
-    Client,
     DraftEntry,
     DraftInvoice,
     DraftLine,
     InvoiceRun,
-    Project,
-    TimeEntry,
 )
-from invoicing.services.drafts import invoice_run_create, invoice_run_preview
-from tests.factories import ConnectedBusinessFactory
 
 pytestmark = pytest.mark.django_db
 APRIL = {"period": "custom", "start": "2024-04-01", "end": "2024-04-30"}
-
-
-@pytest.fixture
-def draft():
-    business = ConnectedBusinessFactory(currency_code="USD", timezone="UTC")
-    Client.objects.create(business=business, freshbooks_id=10, display_name="Acme Corp")
-    Project.objects.create(
-        business=business,
-        freshbooks_id=70,
-        title="Website",
-        client_freshbooks_id=10,
-        billing_method="project_rate",
-        rate=Decimal("100.00"),
-    )
-    TimeEntry.objects.create(
-        business=business,
-        freshbooks_id=500,
-        client_freshbooks_id=10,
-        project_freshbooks_id=70,
-        started_at=datetime(2024, 4, 10, 9, 0, tzinfo=UTC),
-        duration_seconds=3600,
-        billable=True,
-    )
-    run = invoice_run_preview(business=business, raw_options=APRIL)
-    return invoice_run_create(run_id=run.pk).drafts.get()
 
 
 def second_draft_for_the_same_entry(draft: DraftInvoice) -> None:

@@ -9,35 +9,15 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from invoicing.models import Client, InvoiceRun, InvoiceSchedule, Project, TimeEntry
+from invoicing.models import InvoiceRun, InvoiceSchedule
 from invoicing.services.schedules import latest_fire_date, schedules_fire_due
-from tests.factories import ConnectedBusinessFactory
 
 CREATED = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def business():
-    business = ConnectedBusinessFactory(currency_code="USD", timezone="UTC")
-    Client.objects.create(business=business, freshbooks_id=10, display_name="Acme Corp")
-    Project.objects.create(
-        business=business,
-        freshbooks_id=70,
-        title="Website",
-        client_freshbooks_id=10,
-        billing_method="project_rate",
-        rate=Decimal("100.00"),
-    )
-    TimeEntry.objects.create(
-        business=business,
-        freshbooks_id=500,
-        client_freshbooks_id=10,
-        project_freshbooks_id=70,
-        started_at=datetime(2024, 4, 10, 9, 0, tzinfo=UTC),
-        duration_seconds=3600,
-        billable=True,
-    )
-    return business
+def business(one_entry_business):
+    return one_entry_business
 
 
 def make_schedule(business, created_at=CREATED, **fields) -> InvoiceSchedule:

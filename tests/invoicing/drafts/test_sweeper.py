@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from invoicing.models import Client, DraftInvoice, Project, TimeEntry
+from invoicing.models import DraftInvoice
 from invoicing.services.drafts import (
     draft_advance,
     drafts_sweep,
-    invoice_run_create,
-    invoice_run_preview,
 )
 from invoicing.services.drafts.lease import lease_claim
-from tests.factories import ConnectedBusinessFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def draft():
-    business = ConnectedBusinessFactory(currency_code="USD", timezone="UTC")
-    Client.objects.create(business=business, freshbooks_id=10, display_name="Acme Corp")
-    Project.objects.create(
-        business=business,
-        freshbooks_id=70,
-        title="Website",
-        client_freshbooks_id=10,
-        billing_method="project_rate",
-        rate=Decimal("100.00"),
-    )
-    TimeEntry.objects.create(
-        business=business,
-        freshbooks_id=500,
-        client_freshbooks_id=10,
-        project_freshbooks_id=70,
-        started_at=datetime(2024, 4, 10, 9, 0, tzinfo=UTC),
-        duration_seconds=3600,
-        billable=True,
-    )
-    options = {"period": "custom", "start": "2024-04-01", "end": "2024-04-30"}
-    run = invoice_run_preview(business=business, raw_options=options)
-    return invoice_run_create(run_id=run.pk).drafts.get()
 
 
 def age(draft: DraftInvoice, **fields) -> None:
