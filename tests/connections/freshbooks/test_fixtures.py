@@ -143,6 +143,75 @@ def _list_services(client, mocked, body):
     assert [service["name"] for service in services] == ["Document Review", "Administration"]
 
 
+@case("freshbooks-java/get_expense_response.json")
+def _get_expense(client, mocked, body):
+    path = f"/accounting/account/{ACCOUNT}/expenses/expenses/7538415"
+    mocked.get(f"{API}{path}", json=body)
+    expense = envelopes.accounting_single(client.request("GET", path), "expense")
+    assert parse_money(expense["amount"]) == (Decimal("54.00"), "CAD")
+    assert expense["billable"] is False
+
+
+@case("freshbooks-java/list_expenses_response.json")
+def _list_expenses(client, mocked, body):
+    path = f"/accounting/account/{ACCOUNT}/expenses/expenses"
+    mocked.get(f"{API}{path}", json=body)
+    page = envelopes.accounting_page(client.request("GET", path), "expenses")
+    assert page.items and all(parse_money(item["amount"])[1] for item in page.items)
+
+
+@case("freshbooks-java/get_tax_response.json")
+def _get_tax(client, mocked, body):
+    path = f"/accounting/account/{ACCOUNT}/taxes/taxes/7840"
+    mocked.get(f"{API}{path}", json=body)
+    tax = envelopes.accounting_single(client.request("GET", path), "tax")
+    assert parse_decimal(tax["amount"]) >= 0 and isinstance(tax["compound"], bool)
+
+
+@case("freshbooks-java/list_taxes_response.json")
+def _list_taxes(client, mocked, body):
+    path = f"/accounting/account/{ACCOUNT}/taxes/taxes"
+    mocked.get(f"{API}{path}", json=body)
+    page = envelopes.accounting_page(client.request("GET", path), "taxes")
+    assert [(tax["name"], parse_decimal(tax["amount"])) for tax in page.items][:2] == [
+        ("HST", Decimal("13")),
+        ("GST", Decimal("5")),
+    ]
+
+
+@case("freshbooks-java/get_item_response.json")
+def _get_item(client, mocked, body):
+    path = f"/accounting/account/{ACCOUNT}/items/items/4331"
+    mocked.get(f"{API}{path}", json=body)
+    item = envelopes.accounting_single(client.request("GET", path), "item")
+    assert parse_money(item["unit_cost"]) == (Decimal("1.00"), "CAD")
+
+
+@case("freshbooks-java/list_items_response.json")
+def _list_items(client, mocked, body):
+    path = f"/accounting/account/{ACCOUNT}/items/items"
+    mocked.get(f"{API}{path}", json=body)
+    page = envelopes.accounting_page(client.request("GET", path), "items")
+    assert page.items and all(parse_money(item["unit_cost"])[1] for item in page.items)
+
+
+@case("freshbooks-java/get_payment_response.json")
+def _get_payment(client, mocked, body):
+    path = f"/accounting/account/{ACCOUNT}/payments/payments/235435"
+    mocked.get(f"{API}{path}", json=body)
+    payment = envelopes.accounting_single(client.request("GET", path), "payment")
+    assert parse_money(payment["amount"])[1] == "CAD"
+    assert parse_date(payment["date"]).year == 2021
+
+
+@case("freshbooks-java/list_payments_response.json")
+def _list_payments(client, mocked, body):
+    path = f"/accounting/account/{ACCOUNT}/payments/payments"
+    mocked.get(f"{API}{path}", json=body)
+    page = envelopes.accounting_page(client.request("GET", path), "payments")
+    assert page.items and all(parse_money(item["amount"])[1] == "CAD" for item in page.items)
+
+
 # -- freshbooks (python sdk) ------------------------------------------------------------------
 
 
