@@ -122,7 +122,7 @@ class Workers:
 
 def seed_and_mirror(sandbox_process, *, entries: int, clients: int):
     from invoicing.models import BillingPolicy, SyncRun
-    from invoicing.services.sync.runs import sync_run_execute
+    from invoicing.sync.runs import sync_run_execute
 
     # Two businesses: one full business (all the time) and one client-only business.
     business = connect_first_business(
@@ -171,8 +171,8 @@ def main() -> None:
         point_app_at(sandbox_process)
         from django.db.models import Count, Max
 
+        from invoicing.drafts import invoice_run_create, invoice_run_preview
         from invoicing.models import DraftEntry, DraftInvoice
-        from invoicing.services.drafts import invoice_run_create, invoice_run_preview
 
         business = seed_and_mirror(
             sandbox_process, entries=arguments.entries, clients=arguments.clients

@@ -21,7 +21,7 @@ TIME_ENTRIES_ROUTE = "GET /timetracking/business/{bid}/time_entries"
 
 def measure_full_sync(sandbox_process, *, entries: int, latency_ms: int) -> dict:
     from invoicing.models import SyncRun, TimeEntry
-    from invoicing.services.sync.runs import sync_run_execute
+    from invoicing.sync.runs import sync_run_execute
 
     # The seed spreads entries over its two owned businesses; ask for twice as many.
     business = connect_first_business(sandbox_process, time_entries=entries * 2, months=3)

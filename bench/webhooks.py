@@ -217,7 +217,7 @@ def prepare_business(sandbox_process, *, objects: int):
     """A connected, mirrored business, ``objects`` new sandbox time entries, a verifier."""
     from connections.models import WebhookSubscription
     from invoicing.models import SyncRun
-    from invoicing.services.sync.runs import sync_run_execute
+    from invoicing.sync.runs import sync_run_execute
 
     business = connect_first_business(sandbox_process, **SMALL_SEED)
     run = sync_run_execute(run_id=SyncRun.objects.create(business=business, kind="full").pk)
@@ -250,7 +250,7 @@ def prepare_business(sandbox_process, *, objects: int):
 
 def signed_deliveries(business, entry_ids: list[int], verifier: str, count: int) -> list[Delivery]:
     """``count`` deliveries cycling over the entries: a create first, then updates."""
-    from connections.services.webhook_signatures import signature_compute
+    from connections.webhooks.signatures import signature_compute
 
     identity_id = str(business.connection.identity.identity_id)
     deliveries = []

@@ -147,9 +147,3 @@ def owned_business_for_user(user, business_id: int) -> ConnectedBusiness:
 
 def business_is_connected(business: ConnectedBusiness) -> bool:
     return business.active and business.connection.disconnected_at is None
-
-
-def user_needs_reconnect(user) -> bool:
-    return Connection.objects.filter(
-        user=user, disconnected_at__isnull=True, identity__state="reauth_required"
-    ).exists()

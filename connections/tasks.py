@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from celery import shared_task
 
-import connections.webhook_tasks  # noqa: F401 - registers the webhook tasks with the worker
 from connections.services.tokens import identities_refresh_expiring
 
 

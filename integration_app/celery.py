@@ -15,4 +15,6 @@ load_settings_or_exit()
 app = Celery("integration_app")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("webhooks", "sync", "invoicing", "default")]
+# `<app>.tasks` of every installed app, and the task modules of the domain packages.
 app.autodiscover_tasks()
+app.autodiscover_tasks(["connections.webhooks", "invoicing.sync", "invoicing.drafts"])

@@ -282,6 +282,38 @@ FRESHBOOKS_READ_TIMEOUT = float(env_int("FRESHBOOKS_READ_TIMEOUT", 30, minimum=1
 FRESHBOOKS_MAX_ATTEMPTS = env_int("FRESHBOOKS_MAX_ATTEMPTS", 4, minimum=1, maximum=10)
 # How long a "Connect FreshBooks" click may take to come back.
 FRESHBOOKS_OAUTH_STATE_TTL_SECONDS = 600
+# Where a created draft's "Open in FreshBooks" link points (no source confirmed this pattern).
+FRESHBOOKS_INVOICE_URL_TEMPLATE = env_str(
+    "FRESHBOOKS_INVOICE_URL_TEMPLATE",
+    "https://my.freshbooks.com/#/invoice/{account_id}-{invoice_id}",
+)
+
+# --- Webhooks ----------------------------------------------------------------------------------
+# The FreshBooks event nouns each connected business subscribes to.
+FRESHBOOKS_WEBHOOK_EVENTS = env_list(
+    "FRESHBOOKS_WEBHOOK_EVENTS", ["time_entry", "invoice", "client", "project", "service"]
+)
+# Bigger deliveries are refused with 413 before they are read.
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+# Deliveries whose signature could not be checked, kept per business per hour (the rest: 429).
+WEBHOOK_UNCHECKED_PER_HOUR = env_int("WEBHOOK_UNCHECKED_PER_HOUR", 100, minimum=1)
+# Processing: tries, the first retry's delay (doubling after), and when a claim counts as lost.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = float(env_int("WEBHOOK_RETRY_BASE_SECONDS", 10, minimum=1))
+WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env_int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS", 900, minimum=60)
+# The sweeper leaves pending deliveries this young to their own task.
+WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 120, minimum=0)
+# An unverified callback gets its verification resent this often, this many times at most.
+WEBHOOK_RESEND_AFTER_SECONDS = env_int("WEBHOOK_RESEND_AFTER_SECONDS", 600, minimum=60)
+WEBHOOK_MAX_VERIFICATION_REQUESTS = env_int("WEBHOOK_MAX_VERIFICATION_REQUESTS", 6, minimum=1)
+# Days processed (and rejected) deliveries are kept; failed ones are kept until replayed.
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30, minimum=1)
+WEBHOOK_REJECTED_RETENTION_DAYS = env_int("WEBHOOK_REJECTED_RETENTION_DAYS", 7, minimum=1)
+
+# --- Draft invoices ------------------------------------------------------------------------------
+# How long a worker holds a draft, and when the sweeper resumes a draft left in a working state.
+INVOICE_DRAFT_LEASE_SECONDS = env_int("INVOICE_DRAFT_LEASE_SECONDS", 300, minimum=10)
+INVOICE_DRAFT_STALE_SECONDS = env_int("INVOICE_DRAFT_STALE_SECONDS", 300, minimum=10)
 
 # --- Static files, i18n -----------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -2,14 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from integration_app.health import healthz
+from invoicing.urls import invoice_urlpatterns
 
 urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("connections/", include("connections.urls")),
-    path("webhooks/", include("connections.webhook_urls")),
+    path("webhooks/", include("connections.webhooks.urls")),
     path("businesses/", include("invoicing.urls")),
-    path("businesses/<int:business_pk>/invoices/", include("invoicing.invoice_urls")),
+    path("businesses/<int:business_pk>/invoices/", include((invoice_urlpatterns, "invoices"))),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,10 +1,30 @@
+"""A business's pages (namespace `invoicing`) and its invoice pages (namespace `invoices`).
+
+The project mounts `urlpatterns` at `businesses/` and `invoice_urlpatterns` at
+`businesses/<int:business_pk>/invoices/`.
+"""
+
 from django.urls import path
 
-from invoicing import views
+from invoicing.views import businesses, defaults, drafts, runs
 
 app_name = "invoicing"
 
 urlpatterns = [
-    path("<int:business_pk>/", views.business_detail, name="business"),
-    path("<int:business_pk>/sync/", views.sync_now, name="sync_now"),
+    path("<int:business_pk>/", businesses.business_detail, name="business"),
+    path("<int:business_pk>/sync/", businesses.sync_now, name="sync_now"),
+]
+
+invoice_urlpatterns = [
+    path("", runs.runs, name="runs"),
+    path("new/", runs.run_new, name="new"),
+    path("runs/<int:run_pk>/", runs.run_detail, name="run"),
+    path("runs/<int:run_pk>/create/", runs.run_create, name="run_create"),
+    path("runs/<int:run_pk>/progress.json", runs.run_progress_json, name="run_progress"),
+    path("drafts/<int:draft_pk>/", drafts.draft_detail, name="draft"),
+    path("drafts/<int:draft_pk>/void/", drafts.draft_void_view, name="draft_void"),
+    path("drafts/<int:draft_pk>/rebill/", drafts.draft_rebill_view, name="draft_rebill"),
+    path("drafts/<int:draft_pk>/retry/", drafts.draft_retry_view, name="draft_retry"),
+    path("schedule/", defaults.schedule, name="schedule"),
+    path("settings/", defaults.policy, name="policy"),
 ]

@@ -1,7 +1,8 @@
 """What happens around a business's life cycle, registered by the apps that own that work.
 
-Sync (invoicing) and webhook subscriptions register here instead of being imported by the
-connection services, so connecting a business never depends on those modules' internals.
+Sync (invoicing) and webhook subscriptions register here in their `AppConfig.ready()` instead of
+being imported by the connection services, so connecting a business never depends on those
+modules' internals.
 Callbacks run inside the caller's transaction and must only enqueue work after commit.
 """
 
@@ -14,12 +15,14 @@ _on_callbacks_removed: list[Callable[[int], None]] = []
 
 
 def on_connect(callback: Callable[[int], None]) -> Callable[[int], None]:
-    _on_connect.append(callback)
+    if callback not in _on_connect:
+        _on_connect.append(callback)
     return callback
 
 
 def on_callbacks_removed(callback: Callable[[int], None]) -> Callable[[int], None]:
-    _on_callbacks_removed.append(callback)
+    if callback not in _on_callbacks_removed:
+        _on_callbacks_removed.append(callback)
     return callback
 
 

@@ -6,36 +6,31 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from connections.models import ConnectedBusiness, WebhookDelivery, WebhookSubscription
-from connections.services.webhooks import (
-    webhook_deliveries_replay,
-    webhook_subscriptions_request,
-)
+from connections.webhooks.processing import webhook_deliveries_replay
+from connections.webhooks.subscriptions import webhook_subscriptions_request
+from integration_app.admin_tools import colour_badge
 
-STATUS_COLOURS = {
-    "pending": "#6c757d",
-    "processing": "#0d6efd",
-    "done": "#198754",
-    "coalesced": "#20c997",
-    "ignored": "#adb5bd",
-    "on_hold": "#fd7e14",
-    "failed": "#dc3545",
-    "rejected": "#842029",
-    "valid": "#198754",
-    "not_signed": "#6c757d",
-    "not_checked": "#adb5bd",
+# Delivery statuses and signature results, by tone; anything else is an error.
+STATUS_TONES = {
+    "pending": "muted",
+    "processing": "warn",
+    "done": "ok",
+    "coalesced": "ok",
+    "ignored": "muted",
+    "on_hold": "warn",
+    "failed": "error",
+    "rejected": "error",
+    "valid": "ok",
+    "not_signed": "muted",
+    "not_checked": "muted",
 }
 
 
-def _badge(value: str, label: str):
-    colour = STATUS_COLOURS.get(value, "#dc3545")
-    return format_html(
-        '<span style="background:{};color:#fff;padding:1px 6px;border-radius:8px">{}</span>',
-        colour,
-        label,
-    )
+def _badge(value: str, label: str) -> SafeString:
+    return colour_badge(STATUS_TONES.get(value, "error"), label)
 
 
 @admin.register(WebhookSubscription)

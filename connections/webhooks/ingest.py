@@ -26,13 +26,17 @@ from connections.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from connections.services import webhook_enqueue
-from connections.services.webhook_signatures import (
+from connections.webhooks import registry
+from connections.webhooks.signatures import (
     MalformedDelivery,
     form_fields_parse,
     signature_matches,
 )
-from connections.webhooks import registry
+from integration_app.enqueue import (
+    CONFIRM_WEBHOOK_SUBSCRIPTION,
+    PROCESS_WEBHOOK_DELIVERY,
+    enqueue_on_commit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ Status = WebhookDelivery.Status
 
 def unchecked_per_hour() -> int:
     """How many refused or unmatched deliveries one business may leave per hour."""
-    return getattr(settings, "WEBHOOK_UNCHECKED_PER_HOUR", 100)
+    return settings.WEBHOOK_UNCHECKED_PER_HOUR
 
 
 @dataclass(frozen=True)
@@ -311,7 +315,7 @@ def _event_receive(
     with transaction.atomic():
         row.save()
         if not ignore_reason:
-            webhook_enqueue.delivery_enqueue(row.pk)
+            enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, row.pk)
     return IngestResult(200, "ignored" if ignore_reason else "ok", row.pk)
 
 
@@ -385,5 +389,5 @@ def verifier_offer(*, subscription: WebhookSubscription, verifier: str) -> str:
         return "already verified"
     subscription.pending_verifier = verifier
     subscription.save(update_fields=["pending_verifier", "updated_at"])
-    webhook_enqueue.subscription_confirm_enqueue(subscription.pk)
+    enqueue_on_commit(CONFIRM_WEBHOOK_SUBSCRIPTION, subscription.pk)
     return "verifier received"

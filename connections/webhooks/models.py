@@ -135,6 +135,3 @@ class WebhookDelivery(models.Model):
 
     def __repr__(self) -> str:
         return f"<WebhookDelivery {self.pk} {self.name} {self.object_id} {self.status}>"
-
-
-from connections import webhook_wiring  # noqa: E402,F401 - registers the business hooks everywhere

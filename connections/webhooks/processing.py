@@ -25,9 +25,12 @@ from connections.freshbooks import (
     ValidationError,
 )
 from connections.models import ConnectedBusiness, FreshBooksIdentity, WebhookDelivery
-from connections.services import webhook_enqueue
 from connections.services.tokens import ReauthorizationRequired
 from connections.webhooks import registry
+from integration_app.enqueue import (
+    PROCESS_WEBHOOK_DELIVERY,
+    enqueue_on_commit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +45,18 @@ ERROR_CHARS = 4000
 
 
 def max_attempts() -> int:
-    return getattr(settings, "WEBHOOK_MAX_ATTEMPTS", 5)
+    return settings.WEBHOOK_MAX_ATTEMPTS
 
 
 def retry_delay_seconds(attempt: int) -> float:
     """Backoff after failed attempt ``attempt`` (1-based): base, 3x base, 9x base... capped."""
-    base = getattr(settings, "WEBHOOK_RETRY_BASE_SECONDS", 10.0)
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
     return min(base * 3 ** (attempt - 1), 3600.0)
 
 
 def processing_timeout() -> timedelta:
     """After this long a ``processing`` row is presumed abandoned by a dead worker."""
-    return timedelta(seconds=getattr(settings, "WEBHOOK_PROCESSING_TIMEOUT_SECONDS", 900))
+    return timedelta(seconds=settings.WEBHOOK_PROCESSING_TIMEOUT_SECONDS)
 
 
 def _claim(delivery_id: int) -> WebhookDelivery | None:
@@ -88,7 +91,9 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
         ):
             delivery.next_attempt_at = now + timedelta(seconds=BUSY_OBJECT_DELAY_SECONDS)
             delivery.save(update_fields=["next_attempt_at"])
-            webhook_enqueue.delivery_enqueue(delivery.pk, countdown=BUSY_OBJECT_DELAY_SECONDS)
+            enqueue_on_commit(
+                PROCESS_WEBHOOK_DELIVERY, delivery.pk, countdown=BUSY_OBJECT_DELAY_SECONDS
+            )
             return None
         delivery.status = Status.PROCESSING
         delivery.attempts += 1
@@ -140,7 +145,7 @@ def _retry_or_fail(delivery: WebhookDelivery, error: Exception) -> None:
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
             last_error=message,
         )
-        webhook_enqueue.delivery_enqueue(delivery.pk, countdown=delay)
+        enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, delivery.pk, countdown=delay)
     delivery.status = Status.PENDING
 
 
@@ -202,7 +207,7 @@ def webhook_deliveries_release(*, business: ConnectedBusiness | None = None) -> 
             status=Status.PENDING, next_attempt_at=timezone.now(), last_error=""
         )
         for delivery_id in delivery_ids:
-            webhook_enqueue.delivery_enqueue(delivery_id)
+            enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, delivery_id)
     return len(delivery_ids)
 
 
@@ -215,7 +220,7 @@ def webhook_deliveries_sweep(
     ``WEBHOOK_SWEEP_GRACE_SECONDS``); a duplicate task is harmless but wasted.
     """
     if grace is None:
-        grace = timedelta(seconds=getattr(settings, "WEBHOOK_SWEEP_GRACE_SECONDS", 120))
+        grace = timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE_SECONDS)
     now = timezone.now()
     reclaimed = WebhookDelivery.objects.filter(
         status=Status.PROCESSING, claimed_at__lt=now - processing_timeout()
@@ -228,7 +233,7 @@ def webhook_deliveries_sweep(
     )
     with transaction.atomic():
         for delivery_id in due_ids:
-            webhook_enqueue.delivery_enqueue(delivery_id)
+            enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, delivery_id)
     if reclaimed or due_ids:
         logger.info("webhook sweep: %s reclaimed, %s re-enqueued", reclaimed, len(due_ids))
     return DeliverySweep(reclaimed=reclaimed, released=released, enqueued=len(due_ids))
@@ -237,8 +242,8 @@ def webhook_deliveries_sweep(
 def webhook_deliveries_prune(*, batch_size: int = 5000) -> int:
     """Beat: forget old settled deliveries and stale unmatched verifiers; failed ones stay."""
     now = timezone.now()
-    kept_days = getattr(settings, "WEBHOOK_RETENTION_DAYS", 30)
-    rejected_days = getattr(settings, "WEBHOOK_REJECTED_RETENTION_DAYS", 7)
+    kept_days = settings.WEBHOOK_RETENTION_DAYS
+    rejected_days = settings.WEBHOOK_REJECTED_RETENTION_DAYS
     WebhookDelivery.objects.filter(received_at__lt=now - timedelta(hours=1)).exclude(
         verifier=""
     ).update(verifier="")
@@ -281,6 +286,6 @@ def webhook_deliveries_replay(
             outcome="",
         )
         for delivery_id in replay_ids:
-            webhook_enqueue.delivery_enqueue(delivery_id)
+            enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, delivery_id)
     logger.info("replaying %s failed webhook deliveries", len(replay_ids))
     return len(replay_ids)

@@ -27,19 +27,21 @@ from connections.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from connections.services import webhook_enqueue
 from connections.services.businesses import business_webhook_url
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
-from connections.services.webhook_ingest import VERIFY_EVENT, verifier_offer
+from connections.webhooks.ingest import VERIFY_EVENT, verifier_offer
+from integration_app.enqueue import (
+    CONFIRM_WEBHOOK_SUBSCRIPTION,
+    RESEND_WEBHOOK_VERIFICATION,
+    SYNC_WEBHOOK_SUBSCRIPTIONS,
+    enqueue_on_commit,
+)
 from integration_app.redis import get_redis
 
 logger = logging.getLogger(__name__)
 
-# Nouns subscribe to every verb (FreshBooks: "parent event").
-WEBHOOK_EVENTS = ("time_entry", "invoice", "client", "project", "service")
 SYNC_LOCK_SECONDS = 120
-SYNC_BUSY_RETRY_SECONDS = 10.0
 # An unmatched verification POST older than this is not claimed by a newly saved callback id.
 EARLY_VERIFICATION_WINDOW = timedelta(minutes=10)
 ERROR_CHARS = 2000
@@ -50,7 +52,8 @@ class SubscriptionSyncBusy(Exception):
 
 
 def webhook_events() -> tuple[str, ...]:
-    return tuple(getattr(settings, "FRESHBOOKS_WEBHOOK_EVENTS", WEBHOOK_EVENTS))
+    """The nouns a business subscribes to; each takes every verb (FreshBooks: "parent event")."""
+    return tuple(settings.FRESHBOOKS_WEBHOOK_EVENTS)
 
 
 def _callback_id(callback: dict[str, Any]) -> int | None:
@@ -93,7 +96,7 @@ def webhook_subscriptions_request(*, business: ConnectedBusiness) -> list[Webhoo
                 subscription.save(update_fields=["uri", "updated_at"])
             subscriptions.append(subscription)
         business.webhook_subscriptions.exclude(event__in=webhook_events()).delete()
-        webhook_enqueue.subscriptions_sync_enqueue(business.pk)
+        enqueue_on_commit(SYNC_WEBHOOK_SUBSCRIPTIONS, business.pk)
     return subscriptions
 
 
@@ -318,7 +321,7 @@ def _recreate(subscription: WebhookSubscription) -> None:
         WebhookSubscription.objects.filter(pk=subscription.pk).update(
             callback_id=None, verified=False, pending_verifier=""
         )
-        webhook_enqueue.subscriptions_sync_enqueue(subscription.business_id)
+        enqueue_on_commit(SYNC_WEBHOOK_SUBSCRIPTIONS, subscription.business_id)
 
 
 # -- the sweeper's share -------------------------------------------------------------------------
@@ -334,8 +337,8 @@ class SubscriptionSweep:
 def webhook_subscriptions_sweep() -> SubscriptionSweep:
     """Beat: finish verifications a lost task left, resend stale ones, register missing ones."""
     now = timezone.now()
-    resend_after = timedelta(seconds=getattr(settings, "WEBHOOK_RESEND_AFTER_SECONDS", 600))
-    max_requests = getattr(settings, "WEBHOOK_MAX_VERIFICATION_REQUESTS", 6)
+    resend_after = timedelta(seconds=settings.WEBHOOK_RESEND_AFTER_SECONDS)
+    max_requests = settings.WEBHOOK_MAX_VERIFICATION_REQUESTS
     usable = WebhookSubscription.objects.filter(
         business__active=True,
         business__connection__disconnected_at__isnull=True,
@@ -362,11 +365,11 @@ def webhook_subscriptions_sweep() -> SubscriptionSweep:
     )
     with transaction.atomic():
         for subscription_pk in to_confirm:
-            webhook_enqueue.subscription_confirm_enqueue(subscription_pk)
+            enqueue_on_commit(CONFIRM_WEBHOOK_SUBSCRIPTION, subscription_pk)
         for subscription_pk in to_resend:
-            webhook_enqueue.subscription_resend_enqueue(subscription_pk)
+            enqueue_on_commit(RESEND_WEBHOOK_VERIFICATION, subscription_pk)
         for business_pk in to_register:
-            webhook_enqueue.subscriptions_sync_enqueue(business_pk)
+            enqueue_on_commit(SYNC_WEBHOOK_SUBSCRIPTIONS, business_pk)
     return SubscriptionSweep(
         confirmed=len(to_confirm), resent=len(to_resend), registered=len(to_register)
     )

@@ -10,15 +10,15 @@ from __future__ import annotations
 from celery import shared_task
 
 from connections.freshbooks import RateLimited, ServerError, TransportError
-from connections.services import webhooks
+from connections.webhooks import processing, subscriptions, sweeper
 
-TRANSIENT = (RateLimited, ServerError, TransportError, webhooks.SubscriptionSyncBusy)
+TRANSIENT = (RateLimited, ServerError, TransportError, subscriptions.SubscriptionSyncBusy)
 REGISTRATION_RETRY = {"max_retries": 5}
 
 
 @shared_task(name="webhooks.process_delivery")
 def process_delivery(delivery_id: int) -> str:
-    return webhooks.webhook_delivery_process(delivery_id=delivery_id)
+    return processing.webhook_delivery_process(delivery_id=delivery_id)
 
 
 @shared_task(
@@ -28,7 +28,7 @@ def process_delivery(delivery_id: int) -> str:
     retry_kwargs=REGISTRATION_RETRY,
 )
 def sync_subscriptions(business_pk: int) -> dict:
-    report = webhooks.webhook_subscriptions_sync(business_pk=business_pk)
+    report = subscriptions.webhook_subscriptions_sync(business_pk=business_pk)
     return report.__dict__
 
 
@@ -39,7 +39,7 @@ def sync_subscriptions(business_pk: int) -> dict:
     retry_kwargs=REGISTRATION_RETRY,
 )
 def confirm_subscription(subscription_pk: int) -> bool:
-    return webhooks.webhook_subscription_confirm(subscription_pk=subscription_pk)
+    return subscriptions.webhook_subscription_confirm(subscription_pk=subscription_pk)
 
 
 @shared_task(
@@ -49,16 +49,16 @@ def confirm_subscription(subscription_pk: int) -> bool:
     retry_kwargs=REGISTRATION_RETRY,
 )
 def resend_verification(subscription_pk: int) -> bool:
-    return webhooks.webhook_subscription_resend(subscription_pk=subscription_pk)
+    return subscriptions.webhook_subscription_resend(subscription_pk=subscription_pk)
 
 
 @shared_task(name="webhooks.sweep")
 def sweep() -> None:
     """Beat, every minute."""
-    webhooks.webhooks_sweep()
+    sweeper.webhooks_sweep()
 
 
 @shared_task(name="webhooks.prune_deliveries")
 def prune_deliveries() -> int:
     """Beat, hourly."""
-    return webhooks.webhook_deliveries_prune()
+    return processing.webhook_deliveries_prune()

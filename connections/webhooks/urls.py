@@ -1,6 +1,6 @@
 from django.urls import path
 
-from connections.webhook_views import freshbooks_webhook
+from connections.webhooks.views import freshbooks_webhook
 
 app_name = "webhooks"
 

@@ -13,17 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from connections.services.webhooks import (
-    IncomingDelivery,
-    IngestResult,
-    webhook_delivery_receive,
-)
-
-DEFAULT_MAX_BODY_BYTES = 64 * 1024
+from connections.webhooks.ingest import IncomingDelivery, IngestResult, webhook_delivery_receive
 
 
 def max_body_bytes() -> int:
-    return getattr(settings, "WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+    return settings.WEBHOOK_MAX_BODY_BYTES
 
 
 def _answer(status_code: int, reason: str) -> HttpResponse:

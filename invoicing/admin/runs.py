@@ -6,61 +6,21 @@ Runs, drafts, lines and entry links are audit records: read-only here, changed o
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils.html import format_html
 
-from invoicing.models import (
-    BillingPolicy,
-    DraftEntry,
-    DraftInvoice,
-    DraftLine,
-    InvoiceRun,
-    InvoiceSchedule,
-    RateRule,
-)
-from invoicing.services.drafts import DraftError, draft_retry, draft_void, drafts_sweep
+from integration_app.admin_tools import ReadOnlyAdmin, ReadOnlyInline, colour_badge
+from invoicing.drafts import DraftError, draft_retry, draft_void, drafts_sweep
+from invoicing.models import DraftEntry, DraftInvoice, DraftLine, InvoiceRun
 
-BADGE_COLOURS = {
-    "done": "#1b7f3b",
-    "completed": "#1b7f3b",
-    "failed": "#b3261e",
-    "needs_attention": "#b3261e",
-    "completed_with_errors": "#b3261e",
-    "voided": "#6b7280",
-    "previewed": "#6b7280",
+# Run statuses and draft states, by tone; everything else is in progress ("warn").
+RUN_TONES = {
+    "done": "ok",
+    "completed": "ok",
+    "failed": "error",
+    "needs_attention": "error",
+    "completed_with_errors": "error",
+    "voided": "muted",
+    "previewed": "muted",
 }
-
-
-def _badge(value: str, label: str) -> str:
-    colour = BADGE_COLOURS.get(value, "#a15c00")
-    return format_html(
-        '<span style="color:{};border:1px solid currentColor;border-radius:999px;'
-        'padding:0 .5em;font-weight:600">{}</span>',
-        colour,
-        label,
-    )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DraftInline(ReadOnlyInline):
@@ -97,7 +57,7 @@ class InvoiceRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, run: InvoiceRun) -> str:
-        return _badge(run.status, run.get_status_display())
+        return colour_badge(RUN_TONES.get(run.status, "warn"), run.get_status_display())
 
 
 @admin.register(DraftInvoice)
@@ -125,7 +85,7 @@ class DraftInvoiceAdmin(ReadOnlyAdmin):
 
     @admin.display(description="state", ordering="state")
     def state_badge(self, draft: DraftInvoice) -> str:
-        return _badge(draft.state, draft.get_state_display())
+        return colour_badge(RUN_TONES.get(draft.state, "warn"), draft.get_state_display())
 
     @admin.action(description="Retry (look up in FreshBooks first)")
     def retry_drafts(self, request, queryset) -> None:
@@ -163,39 +123,3 @@ class DraftEntryAdmin(ReadOnlyAdmin):
     list_filter = ["voided", "marked_billed"]
     search_fields = ["=time_entry_freshbooks_id", "=draft__id"]
     list_select_related = ["draft"]
-
-
-@admin.register(BillingPolicy)
-class BillingPolicyAdmin(admin.ModelAdmin):
-    list_display = [
-        "business",
-        "grouping",
-        "rounding_increment",
-        "rounding_direction",
-        "standard_rate",
-    ]
-    list_select_related = ["business"]
-
-
-@admin.register(RateRule)
-class RateRuleAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "business",
-        "client_freshbooks_id",
-        "project_freshbooks_id",
-        "service_freshbooks_id",
-        "team_member_identity_id",
-        "rate",
-        "valid_from",
-        "valid_to",
-    ]
-    list_filter = ["business"]
-    list_select_related = ["business"]
-
-
-@admin.register(InvoiceSchedule)
-class InvoiceScheduleAdmin(admin.ModelAdmin):
-    list_display = ["business", "frequency", "weekday", "day_of_month", "period", "action"]
-    list_filter = ["frequency", "action"]
-    list_select_related = ["business"]

@@ -3,8 +3,8 @@
 The public functions other code calls are re-exported here.
 """
 
-from invoicing.services.drafts.advance import draft_advance, draft_give_up, draft_retry
-from invoicing.services.drafts.errors import (
+from invoicing.drafts.advance import draft_advance, draft_give_up, draft_retry
+from invoicing.drafts.errors import (
     DraftBusy,
     DraftError,
     DraftRetryLater,
@@ -13,15 +13,15 @@ from invoicing.services.drafts.errors import (
     VoidInterrupted,
     VoidRefused,
 )
-from invoicing.services.drafts.plan import (
+from invoicing.drafts.plan import (
     business_access_check,
     invoice_run_create,
     invoice_run_preview,
     invoice_run_start,
 )
-from invoicing.services.drafts.progress import invoice_run_refresh, run_progress
-from invoicing.services.drafts.sweeper import drafts_sweep
-from invoicing.services.drafts.void import (
+from invoicing.drafts.progress import invoice_run_refresh, run_progress
+from invoicing.drafts.sweeper import drafts_sweep
+from invoicing.drafts.void import (
     draft_release_on_remote_delete,
     draft_void,
     draft_void_and_rebill,

@@ -26,18 +26,18 @@ from connections.freshbooks import (
 )
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
-from integration_app.enqueue import enqueue_on_commit
-from invoicing.models import DraftInvoice
-from invoicing.services import billing_inputs
-from invoicing.services.drafts import remote
-from invoicing.services.drafts.errors import DraftRetryLater, LeaseLost
-from invoicing.services.drafts.lease import (
+from integration_app.enqueue import ADVANCE_DRAFT, enqueue_on_commit
+from invoicing.drafts import remote
+from invoicing.drafts.errors import DraftRetryLater, LeaseLost
+from invoicing.drafts.lease import (
     draft_update,
     lease_claim,
     lease_release,
     lease_renew,
 )
-from invoicing.services.drafts.progress import invoice_run_refresh
+from invoicing.drafts.progress import invoice_run_refresh
+from invoicing.models import DraftInvoice
+from invoicing.selectors import billing_context as billing_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,6 @@ def draft_give_up(*, draft_id: int, reason: str) -> DraftInvoice:
 
 def draft_retry(*, draft_id: int) -> DraftInvoice:
     """Put a failed or stuck draft back in line; it is looked up in FreshBooks before any POST."""
-    from invoicing.invoice_tasks import advance_draft
 
     draft = lease_claim(draft_id)
     if draft is None:
@@ -217,5 +216,5 @@ def draft_retry(*, draft_id: int) -> DraftInvoice:
         lease_release(draft)
     if draft.state in RESUMABLE_STATES:
         invoice_run_refresh(run_id=draft.run_id)
-        enqueue_on_commit(advance_draft, draft.pk)
+        enqueue_on_commit(ADVANCE_DRAFT, draft.pk)
     return draft

@@ -15,15 +15,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from invoicing.drafts.errors import LeaseLost
 from invoicing.models import DraftInvoice
-from invoicing.services.drafts.errors import LeaseLost
-
-# Longer than the slowest single FreshBooks call (connect + read timeout); renewed while working.
-DEFAULT_LEASE_SECONDS = 300
 
 
 def lease_seconds() -> int:
-    return int(getattr(settings, "INVOICE_DRAFT_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    """Longer than the slowest single FreshBooks call (connect + read); renewed while working."""
+    return settings.INVOICE_DRAFT_LEASE_SECONDS
 
 
 def lease_claim(draft_id: int) -> DraftInvoice | None:

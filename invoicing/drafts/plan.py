@@ -17,19 +17,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connections.models import ConnectedBusiness, FreshBooksIdentity
-from integration_app.enqueue import enqueue_on_commit
+from integration_app.enqueue import ADVANCE_DRAFT, enqueue_on_commit
 from invoicing.billing import (
     BillingOptions,
     BillingPlan,
     Catalog,
     DraftPlan,
     local_date,
-    plan_drafts,
 )
+from invoicing.drafts.errors import ReconnectRequired, RunNotCreatable
+from invoicing.drafts.preview import preview_snapshot
 from invoicing.models import DraftEntry, DraftInvoice, DraftLine, InvoiceRun, TimeEntry
-from invoicing.services import billing_inputs
-from invoicing.services.drafts.errors import ReconnectRequired, RunNotCreatable
-from invoicing.services.drafts.preview import preview_snapshot
+from invoicing.selectors import billing_context as billing_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -69,18 +68,9 @@ def _plan(
     if lock:
         entries = entries.select_for_update()
     facts, rows = billing_inputs.entry_facts(business, list(entries))
-    catalog = billing_inputs.catalog_for(business)
-    plan = plan_drafts(
-        entries=facts,
-        catalog=catalog,
-        rules=billing_inputs.rate_rules_for(business),
-        options=options,
-        business=billing_inputs.business_facts(
-            business, billing_inputs.billing_policy_for(business)
-        ),
-        business_key=billing_inputs.business_key(business),
-    )
-    return _Planned(plan=plan, catalog=catalog, rows=rows)
+    context = billing_inputs.billing_context_for(business)
+    plan = billing_inputs.billing_plan(context, entries=facts, options=options)
+    return _Planned(plan=plan, catalog=context.catalog, rows=rows)
 
 
 def _snapshot(business: ConnectedBusiness, options: BillingOptions, planned: _Planned) -> dict:
@@ -133,7 +123,6 @@ def invoice_run_create(*, run_id: int, user=None) -> InvoiceRun:
 
     Raises ReconnectRequired (nothing is created) and RunNotCreatable.
     """
-    from invoicing.invoice_tasks import advance_draft
 
     run = InvoiceRun.objects.select_related("business__connection__identity").get(pk=run_id)
     business = run.business
@@ -165,7 +154,7 @@ def invoice_run_create(*, run_id: int, user=None) -> InvoiceRun:
                 run.error = _nothing_to_create(planned.plan)
             run.save()
             for draft in drafts:
-                enqueue_on_commit(advance_draft, draft.pk)
+                enqueue_on_commit(ADVANCE_DRAFT, draft.pk)
     except IntegrityError:
         logger.warning("run %s collided with another run reserving the same time", run_id)
         InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.PREVIEWED).update(

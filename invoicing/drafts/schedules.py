@@ -8,17 +8,20 @@ the other gets an IntegrityError and walks away.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from connections.models import FreshBooksIdentity
+from connections.models import ConnectedBusiness, FreshBooksIdentity
 from invoicing.billing import BillingOptionsError, Period, period_from_preset
+from invoicing.drafts.errors import DraftError
+from invoicing.drafts.plan import invoice_run_create, invoice_run_preview
 from invoicing.models import InvoiceRun, InvoiceSchedule
-from invoicing.services import billing_inputs
-from invoicing.services.drafts import DraftError, invoice_run_create, invoice_run_preview
+from invoicing.selectors import billing_context as billing_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -142,3 +145,15 @@ def _failed_run(
             )
     except IntegrityError:
         return None
+
+
+def invoice_schedule_save(
+    *, business: ConnectedBusiness, values: Mapping[str, Any]
+) -> InvoiceSchedule:
+    """Create or update the one schedule of the business with validated form values."""
+    with transaction.atomic():
+        schedule, _ = InvoiceSchedule.objects.select_for_update().get_or_create(business=business)
+        for field, value in values.items():
+            setattr(schedule, field, value)
+        schedule.save()
+    return schedule

@@ -9,11 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from connections.models import FreshBooksIdentity
-from integration_app.enqueue import enqueue_on_commit
+from integration_app.enqueue import ADVANCE_DRAFT, enqueue_on_commit
+from invoicing.drafts.advance import RESUMABLE_STATES
 from invoicing.models import DraftInvoice
-from invoicing.services.drafts.advance import RESUMABLE_STATES
-
-DEFAULT_STALE_SECONDS = 300
 
 
 def drafts_sweep(*, stale_after: timedelta | None = None) -> int:
@@ -23,12 +21,9 @@ def drafts_sweep(*, stale_after: timedelta | None = None) -> int:
     yet: the next sweep takes it). Drafts of businesses without FreshBooks access wait for the
     reconnect. Returns how many were enqueued.
     """
-    from invoicing.invoice_tasks import advance_draft
 
     if stale_after is None:
-        stale_after = timedelta(
-            seconds=getattr(settings, "INVOICE_DRAFT_STALE_SECONDS", DEFAULT_STALE_SECONDS)
-        )
+        stale_after = timedelta(seconds=settings.INVOICE_DRAFT_STALE_SECONDS)
     now = timezone.now()
     draft_ids = list(
         DraftInvoice.objects.filter(
@@ -43,5 +38,5 @@ def drafts_sweep(*, stale_after: timedelta | None = None) -> int:
         .values_list("pk", flat=True)
     )
     for draft_id in draft_ids:
-        enqueue_on_commit(advance_draft, draft_id)
+        enqueue_on_commit(ADVANCE_DRAFT, draft_id)
     return len(draft_ids)

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import random
-
 from celery import shared_task
 
-from invoicing.services.drafts import (
+from integration_app.retries import retry_countdown
+from invoicing.drafts import (
     DraftRetryLater,
     draft_advance,
     draft_give_up,
     drafts_sweep,
 )
-from invoicing.services.schedules import schedules_fire_due
+from invoicing.drafts.schedules import schedules_fire_due
 
 DRAFT_MAX_RETRIES = 10
-
-
-def _retry_countdown(retries: int, retry_after: float | None) -> float:
-    backoff = min(300.0, 2.0 * 2**retries) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
-    return max(backoff, retry_after or 0.0)
 
 
 @shared_task(name="invoicing.advance_draft", bind=True, max_retries=DRAFT_MAX_RETRIES)
@@ -32,7 +26,12 @@ def advance_draft(self, draft_id: int) -> None:
             draft_give_up(draft_id=draft_id, reason=interruption.message)
             return
         raise self.retry(
-            countdown=_retry_countdown(self.request.retries, interruption.retry_after)
+            countdown=retry_countdown(
+                self.request.retries,
+                factor=2,
+                maximum=300,
+                retry_after=interruption.retry_after,
+            )
         ) from None
 
 

@@ -17,17 +17,18 @@ from connections.freshbooks import FreshBooksClient, FreshBooksError, NotFound
 from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
-from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun
-from invoicing.services.drafts import remote
-from invoicing.services.drafts.errors import (
+from connections.webhooks import registry
+from invoicing.drafts import remote
+from invoicing.drafts.errors import (
     DraftBusy,
     ReconnectRequired,
     VoidInterrupted,
     VoidRefused,
 )
-from invoicing.services.drafts.lease import lease_claim, lease_release, lease_renew
-from invoicing.services.drafts.plan import business_access_check, invoice_run_preview
-from invoicing.services.drafts.progress import invoice_run_refresh
+from invoicing.drafts.lease import lease_claim, lease_release, lease_renew
+from invoicing.drafts.plan import business_access_check, invoice_run_preview
+from invoicing.drafts.progress import invoice_run_refresh
+from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun
 
 logger = logging.getLogger(__name__)
 
@@ -195,3 +196,16 @@ def _unbill_and_mark_voided(
             update_fields=["state", "voided_by", "voided_at", "void_reason", "error", "updated_at"]
         )
     logger.info("draft %s voided: %s", draft.pk, reason)
+
+
+def invoice_deleted_handle(*, business: ConnectedBusiness, noun: str, object_id: int) -> str:
+    """Webhook ``invoice.delete``: release the draft's entries if the invoice is ours and gone.
+
+    The invoice is re-read (the webhook is a hint). A draft a worker holds right now is retried
+    with the delivery's backoff.
+    """
+    try:
+        released = draft_release_on_remote_delete(business=business, invoice_id=object_id)
+    except DraftBusy as error:
+        raise registry.RetryLater(str(error)) from error
+    return "released" if released is not None else "ignored"

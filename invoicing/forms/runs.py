@@ -1,4 +1,4 @@
-"""Forms for runs, voids, schedules and billing policy. Validation of run options is the billing
+"""Forms of an invoice run's options, a void and a re-bill. Validation of run options is the billing
 core's (`BillingOptionsError` names the field), so the form and the rules never disagree."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from django import forms
 from invoicing.billing import GROUPING_MODES, BillingOptionsError
 from invoicing.billing.periods import PRESETS
 from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
-from invoicing.models import BillingPolicy, InvoiceSchedule
-from invoicing.services import billing_inputs
+from invoicing.selectors import billing_context as billing_inputs
 
 PERIOD_LABELS = {
     "this_month": "This month",
@@ -60,10 +59,11 @@ class RunOptionsForm(forms.Form):
         help_text="Otherwise time without a rate holds back its client's whole draft.",
     )
 
-    def __init__(self, *args: Any, business, today, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, business, policy, today, **kwargs: Any) -> None:
+        """`policy` (the business's billing defaults) fills the initial values and the gaps."""
         self.business = business
+        self.policy = policy
         self.today = today
-        policy = billing_inputs.billing_policy_for(business)
         kwargs.setdefault(
             "initial",
             {
@@ -82,7 +82,9 @@ class RunOptionsForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            billing_inputs.options_for(self.business, self.raw_options(), today=self.today)
+            billing_inputs.options_for(
+                self.business, self.raw_options(), today=self.today, policy=self.policy
+            )
         except BillingOptionsError as error:
             field = error.field if error.field in self.fields else None
             self.add_error(field, error.message)
@@ -134,60 +136,3 @@ class RebillForm(RunOptionsForm):
             "rounding_level": data["rounding_level"],
             "allow_zero_rate": bool(data.get("allow_zero_rate")),
         }
-
-
-class ScheduleForm(forms.ModelForm):
-    class Meta:
-        model = InvoiceSchedule
-        fields = [
-            "frequency",
-            "weekday",
-            "day_of_month",
-            "period",
-            "grouping",
-            "rounding_increment",
-            "rounding_direction",
-            "rounding_level",
-            "allow_zero_rate",
-            "action",
-        ]
-        help_texts = {
-            "day_of_month": "1 to 28, so every month has the day.",
-            "period": "The period billed, counted from the day the schedule fires.",
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["period"].choices = [
-            (preset, PERIOD_LABELS[preset]) for preset in PRESETS if preset != "custom"
-        ]
-        self.fields["day_of_month"].widget.attrs.update({"min": 1, "max": 28})
-
-    def clean_day_of_month(self) -> int:
-        day = self.cleaned_data["day_of_month"]
-        if not 1 <= day <= 28:
-            raise forms.ValidationError("Choose a day from 1 to 28.")
-        return day
-
-
-class BillingPolicyForm(forms.ModelForm):
-    class Meta:
-        model = BillingPolicy
-        fields = [
-            "grouping",
-            "rounding_increment",
-            "rounding_direction",
-            "rounding_level",
-            "allow_zero_rate",
-            "standard_rate",
-        ]
-        help_texts = {
-            "standard_rate": "Used for projects billed at the business standard rate "
-            "(FreshBooks does not share it through its API).",
-        }
-
-    def clean_standard_rate(self):
-        rate = self.cleaned_data["standard_rate"]
-        if rate is not None and rate < 0:
-            raise forms.ValidationError("A rate cannot be negative.")
-        return rate

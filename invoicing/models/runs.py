@@ -1,4 +1,4 @@
-"""Billing policies, rate rules, schedules, invoice runs and draft invoices.
+"""Invoice runs and draft invoices, with their lines and the time entries they reserve.
 
 A draft row is the outbox of one FreshBooks invoice: it is written (with its lines and the time
 entries it reserves) before FreshBooks is called, and its `state` says how far it got, so a crashed
@@ -9,151 +9,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from connections.models import ConnectedBusiness
-from invoicing.billing.options import GROUPING_MODES
-from invoicing.billing.periods import PRESETS
-from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
-
-__all__ = [
-    "BillingPolicy",
-    "DraftEntry",
-    "DraftInvoice",
-    "DraftLine",
-    "InvoiceRun",
-    "InvoiceSchedule",
-    "RateRule",
-]
-
-GROUPING_CHOICES = [(mode, mode.replace("_", " ").capitalize()) for mode in GROUPING_MODES]
-INCREMENT_CHOICES = [
-    (minutes, "No rounding" if minutes == 0 else f"{minutes} min") for minutes in INCREMENTS_MINUTES
-]
-DIRECTION_CHOICES = [(direction, direction.capitalize()) for direction in DIRECTIONS]
-LEVEL_CHOICES = [(level, f"Per {level}") for level in LEVELS]
-PERIOD_CHOICES = [(preset, preset.replace("_", " ").capitalize()) for preset in PRESETS]
-
-
-class BillingPolicy(models.Model):
-    """A business's defaults for runs; each run may override them."""
-
-    business = models.OneToOneField(
-        ConnectedBusiness, on_delete=models.CASCADE, related_name="billing_policy"
-    )
-    rounding_increment = models.PositiveSmallIntegerField(choices=INCREMENT_CHOICES, default=0)
-    rounding_direction = models.CharField(max_length=8, choices=DIRECTION_CHOICES, default="up")
-    rounding_level = models.CharField(max_length=8, choices=LEVEL_CHOICES, default="entry")
-    grouping = models.CharField(max_length=16, choices=GROUPING_CHOICES, default="service")
-    allow_zero_rate = models.BooleanField(default=False)
-    # FreshBooks' API does not expose the business standard rate; it can be entered here.
-    standard_rate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "billing policies"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(standard_rate__isnull=True) | Q(standard_rate__gte=0),
-                name="billing_policy_standard_rate_not_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Billing policy of {self.business}"
-
-
-class RateRule(models.Model):
-    """A local hourly rate that beats FreshBooks' rates (billing.md "Rates", step 1)."""
-
-    business = models.ForeignKey(
-        ConnectedBusiness, on_delete=models.CASCADE, related_name="rate_rules"
-    )
-    client_freshbooks_id = models.BigIntegerField()
-    project_freshbooks_id = models.BigIntegerField(null=True, blank=True)
-    service_freshbooks_id = models.BigIntegerField(null=True, blank=True)
-    team_member_identity_id = models.BigIntegerField(null=True, blank=True)
-    rate = models.DecimalField(max_digits=14, decimal_places=2)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_to = models.DateField(null=True, blank=True)
-    note = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["client_freshbooks_id", "pk"]
-        constraints = [
-            models.CheckConstraint(condition=Q(rate__gte=0), name="rate_rule_rate_not_negative"),
-            models.CheckConstraint(
-                condition=Q(valid_from__isnull=True)
-                | Q(valid_to__isnull=True)
-                | Q(valid_to__gte=F("valid_from")),
-                name="rate_rule_ends_after_start",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Rate rule #{self.pk}: client {self.client_freshbooks_id} at {self.rate}"
-
-
-class InvoiceSchedule(models.Model):
-    """Fires at most once per billing period (a unique run per schedule and period)."""
-
-    class Frequency(models.TextChoices):
-        OFF = "off", "Off"
-        WEEKLY = "weekly", "Weekly"
-        MONTHLY = "monthly", "Monthly"
-
-    class Action(models.TextChoices):
-        CREATE = "create", "Create drafts"
-        PREVIEW = "preview", "Prepare a preview to approve"
-
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
-
-    business = models.OneToOneField(
-        ConnectedBusiness, on_delete=models.CASCADE, related_name="invoice_schedule"
-    )
-    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.OFF)
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
-    day_of_month = models.PositiveSmallIntegerField(default=1)
-    period = models.CharField(max_length=16, choices=PERIOD_CHOICES, default="last_month")
-    grouping = models.CharField(max_length=16, choices=GROUPING_CHOICES, default="service")
-    rounding_increment = models.PositiveSmallIntegerField(choices=INCREMENT_CHOICES, default=0)
-    rounding_direction = models.CharField(max_length=8, choices=DIRECTION_CHOICES, default="up")
-    rounding_level = models.CharField(max_length=8, choices=LEVEL_CHOICES, default="entry")
-    allow_zero_rate = models.BooleanField(default=False)
-    action = models.CharField(max_length=8, choices=Action.choices, default=Action.PREVIEW)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(day_of_month__gte=1, day_of_month__lte=28),
-                name="schedule_day_of_month_1_to_28",
-            ),
-            models.CheckConstraint(condition=~Q(period="custom"), name="schedule_period_preset"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_frequency_display()} invoicing of {self.business}"
-
-    def options(self) -> dict[str, object]:
-        """Raw run options, as a form would give them."""
-        return {
-            "period": self.period,
-            "grouping": self.grouping,
-            "rounding_increment": self.rounding_increment,
-            "rounding_direction": self.rounding_direction,
-            "rounding_level": self.rounding_level,
-            "allow_zero_rate": self.allow_zero_rate,
-        }
+from invoicing.models.policies import InvoiceSchedule
 
 
 class InvoiceRun(models.Model):
@@ -304,10 +163,6 @@ class DraftInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"Draft #{self.pk} for {self.client_name} ({self.state})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.state != self.State.VOIDED
 
 
 class DraftLine(models.Model):

@@ -1,8 +1,14 @@
-"""Load mirrored rows into the billing core's dataclasses (the only ORM-to-billing bridge)."""
+"""Load mirrored rows into the billing core's dataclasses (the only ORM-to-billing bridge).
+
+Reads only: a business without saved billing defaults gets the defaults' values, unsaved, so a
+GET or a preview never writes. `billing_context_for` + `billing_plan` are the one way both the
+business page's estimate and the draft planner price time.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,6 +17,7 @@ from django.db.models import QuerySet
 from connections.models import ConnectedBusiness
 from invoicing.billing import (
     BillingOptions,
+    BillingPlan,
     BusinessFacts,
     Catalog,
     ClientFacts,
@@ -22,6 +29,7 @@ from invoicing.billing import (
     TimeEntryFacts,
     billing_options_from,
     period_bounds_utc,
+    plan_drafts,
 )
 from invoicing.billing.periods import today_in_zone
 from invoicing.models import (
@@ -47,9 +55,43 @@ def business_key(business: ConnectedBusiness) -> str:
     return f"freshbooks-business-{business.business_id}"
 
 
-def billing_policy_for(business: ConnectedBusiness) -> BillingPolicy:
-    policy, _ = BillingPolicy.objects.get_or_create(business=business)
-    return policy
+def billing_policy_of(business: ConnectedBusiness) -> BillingPolicy:
+    """The business's billing defaults; unsaved defaults when it never saved any."""
+    return BillingPolicy.objects.filter(business=business).first() or BillingPolicy(
+        business=business
+    )
+
+
+@dataclass(frozen=True)
+class BillingContext:
+    """Everything besides the entries that the billing rules need to price a business's time."""
+
+    catalog: Catalog
+    rules: list[RateRule]
+    business: BusinessFacts
+    business_key: str
+
+
+def billing_context_for(business: ConnectedBusiness) -> BillingContext:
+    return BillingContext(
+        catalog=catalog_for(business),
+        rules=rate_rules_for(business),
+        business=business_facts(business, billing_policy_of(business)),
+        business_key=business_key(business),
+    )
+
+
+def billing_plan(
+    context: BillingContext, *, entries: list[TimeEntryFacts], options: BillingOptions
+) -> BillingPlan:
+    return plan_drafts(
+        entries=entries,
+        catalog=context.catalog,
+        rules=context.rules,
+        options=options,
+        business=context.business,
+        business_key=context.business_key,
+    )
 
 
 def business_facts(business: ConnectedBusiness, policy: BillingPolicy) -> BusinessFacts:
@@ -75,13 +117,17 @@ def business_today(business: ConnectedBusiness, now) -> date:
 
 
 def options_for(
-    business: ConnectedBusiness, raw: Mapping[str, Any], *, today: date
+    business: ConnectedBusiness,
+    raw: Mapping[str, Any],
+    *,
+    today: date,
+    policy: BillingPolicy | None = None,
 ) -> BillingOptions:
     """Validated options; the business's policy fills what `raw` leaves out.
 
     Raises BillingOptionsError naming the bad field.
     """
-    policy = billing_policy_for(business)
+    policy = policy or billing_policy_of(business)
     merged = {"grouping": policy.grouping, "allow_zero_rate": policy.allow_zero_rate, **raw}
     return billing_options_from(
         merged,

@@ -21,19 +21,16 @@ from invoicing.billing import (
     billing_options_from,
     local_date,
     period_bounds_utc,
-    plan_drafts,
 )
 from invoicing.billing.money import hours_from_seconds
 from invoicing.models import (
-    BillingPolicy,
     Client,
     DraftEntry,
-    InvoiceRun,
     Project,
     SyncRun,
     TimeEntry,
 )
-from invoicing.services import billing_inputs
+from invoicing.selectors import billing_context as billing_inputs
 
 # Why an unbilled entry has no amount yet, in words for the business page.
 UNPRICED_REASONS = {
@@ -186,9 +183,8 @@ def _unbilled_plan(business: ConnectedBusiness, *, today: date) -> tuple[Billing
         )
         for group in groups
     ]
-    policy = BillingPolicy.objects.filter(business=business).first() or BillingPolicy(
-        business=business
-    )
+    context = billing_inputs.billing_context_for(business)
+    policy = billing_inputs.billing_policy_of(business)
     options = billing_options_from(
         {
             "period": "custom",
@@ -200,14 +196,7 @@ def _unbilled_plan(business: ConnectedBusiness, *, today: date) -> tuple[Billing
         today=today,
         defaults=RoundingPolicy(increment_minutes=0),
     )
-    plan = plan_drafts(
-        entries=facts,
-        catalog=billing_inputs.catalog_for(business),
-        rules=billing_inputs.rate_rules_for(business),
-        options=options,
-        business=billing_inputs.business_facts(business, policy),
-        business_key=billing_inputs.business_key(business),
-    )
+    plan = billing_inputs.billing_plan(context, entries=facts, options=options)
     return plan, {fact.id: fact.duration_seconds for fact in facts}
 
 
@@ -271,7 +260,3 @@ def project_titles(business: ConnectedBusiness) -> dict[int, str]:
 
 def recent_sync_runs(business: ConnectedBusiness, limit: int = 10):
     return SyncRun.objects.filter(business=business).order_by("-created_at")[:limit]
-
-
-def recent_invoice_runs(business: ConnectedBusiness, limit: int = 10):
-    return InvoiceRun.objects.filter(business=business).order_by("-created_at", "-pk")[:limit]

@@ -13,8 +13,8 @@ from connections.freshbooks import NotFound
 from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from invoicing.models import Client, Project, Service, TimeEntry
-from invoicing.services.sync import mappers
-from invoicing.services.sync.store import mirror_upsert
+from invoicing.sync import mappers
+from invoicing.sync.store import mirror_upsert
 
 _MIRRORS = {
     "time_entry": (TimeEntry, mappers.time_entry_columns),

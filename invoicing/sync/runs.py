@@ -24,10 +24,10 @@ from connections.freshbooks import (
 from connections.models import ConnectedBusiness, FreshBooksIdentity
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
-from integration_app.enqueue import enqueue_on_commit, publish_now
+from integration_app.enqueue import SYNC_BUSINESS, enqueue_on_commit, publish_now
 from invoicing.models import SyncRun
-from invoicing.services.sync import stages
-from invoicing.services.sync.lock import BusinessSyncLock
+from invoicing.sync import stages
+from invoicing.sync.lock import BusinessSyncLock
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,6 @@ class SyncInterrupted(Exception):
 
 def sync_run_request(*, business: ConnectedBusiness, trigger: str, full: bool = False) -> SyncRun:
     """Queue a sync unless one is already queued or running for the business (returns that one)."""
-    from invoicing.tasks import business_sync
-
     with transaction.atomic():
         ConnectedBusiness.objects.select_for_update().get(pk=business.pk)
         pending = SyncRun.objects.filter(business=business, status__in=PENDING).first()
@@ -66,8 +64,14 @@ def sync_run_request(*, business: ConnectedBusiness, trigger: str, full: bool = 
             trigger=trigger,
             changes_since=last_success.started_at - overlap if incremental else None,
         )
-        enqueue_on_commit(business_sync, run.pk)
+        enqueue_on_commit(SYNC_BUSINESS, run.pk)
     return run
+
+
+def sync_start_for_new_business(business_pk: int) -> None:
+    """A newly connected business gets a full sync (a business hook, inside the connect)."""
+    business = ConnectedBusiness.objects.get(pk=business_pk)
+    sync_run_request(business=business, trigger="connect", full=True)
 
 
 def sync_run_execute(*, run_id: int) -> SyncRun:
@@ -205,8 +209,6 @@ def syncs_schedule() -> int:
 
 def sync_runs_sweep() -> int:
     """Beat: re-enqueue runs whose task was lost (broker down, worker killed mid-run)."""
-    from invoicing.tasks import business_sync
-
     stale_before = timezone.now() - timedelta(seconds=settings.SYNC_STALE_SECONDS)
     run_ids = list(
         SyncRun.objects.filter(status__in=PENDING, heartbeat_at__lt=stale_before).values_list(
@@ -214,5 +216,5 @@ def sync_runs_sweep() -> int:
         )
     )
     for run_id in run_ids:
-        publish_now(business_sync, (run_id,))
+        publish_now(SYNC_BUSINESS, (run_id,))
     return len(run_ids)

@@ -22,8 +22,8 @@ from invoicing.models import (
     TeamMember,
     TimeEntry,
 )
-from invoicing.services.sync import mappers
-from invoicing.services.sync.store import (
+from invoicing.sync import mappers
+from invoicing.sync.store import (
     MAX_SKIP_REASONS,
     BatchOutcome,
     mirror_deactivate_unseen,

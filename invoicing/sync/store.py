@@ -9,7 +9,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from invoicing.services.sync.mappers import Unusable
+from invoicing.sync.mappers import Unusable
 
 MAX_SKIP_REASONS = 50
 

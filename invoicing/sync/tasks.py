@@ -1,13 +1,11 @@
-"""Thin Celery tasks for invoicing: take ids, call a service, own retries."""
+"""Thin Celery tasks for syncs (queue `sync`): take ids, call a service, own retries."""
 
 from __future__ import annotations
 
-import random
-
 from celery import shared_task
 
-from invoicing import invoice_tasks  # noqa: F401 - registers the draft invoice tasks
-from invoicing.services.sync.runs import (
+from integration_app.retries import retry_countdown
+from invoicing.sync.runs import (
     SyncInterrupted,
     sync_run_execute,
     sync_run_give_up,
@@ -16,11 +14,6 @@ from invoicing.services.sync.runs import (
 )
 
 SYNC_MAX_RETRIES = 8
-
-
-def _retry_countdown(retries: int, retry_after: float | None) -> float:
-    backoff = min(600.0, 5.0 * 2**retries) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
-    return max(backoff, retry_after or 0.0)
 
 
 @shared_task(name="sync.business_sync", bind=True, max_retries=SYNC_MAX_RETRIES)
@@ -32,7 +25,12 @@ def business_sync(self, run_id: int) -> None:
             sync_run_give_up(run_id=run_id, reason=str(interruption))
             return
         raise self.retry(
-            countdown=_retry_countdown(self.request.retries, interruption.retry_after)
+            countdown=retry_countdown(
+                self.request.retries,
+                factor=5,
+                maximum=600,
+                retry_after=interruption.retry_after,
+            )
         ) from None
 
 

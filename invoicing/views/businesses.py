@@ -3,13 +3,12 @@ time entries with filters, sync and invoice runs, "Sync now", and links to the i
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,71 +19,17 @@ from connections.selectors import (
     business_is_connected,
     owned_business_for_user,
 )
-from invoicing import selectors
-from invoicing.billing import BillingOptionsError, local_date, period_from_preset
+from invoicing.billing import local_date
 from invoicing.billing.money import hours_from_seconds
 from invoicing.billing.periods import today_in_zone
-from invoicing.services.sync.runs import sync_run_request
+from invoicing.forms.businesses import TimeEntryFilterForm
+from invoicing.selectors import businesses as selectors
+from invoicing.selectors import runs as run_selectors
+from invoicing.sync.runs import sync_run_request
 
 ENTRIES_PER_PAGE = 50
 CHART_CLIENTS = 8
-# Where the invoice pages (built separately) are mounted; the page links to them once they exist.
 INVOICE_PAGES = ("runs", "new", "schedule", "policy")
-
-PERIOD_CHOICES = [
-    ("", "Any time"),
-    ("this_week", "This week"),
-    ("last_week", "Last week"),
-    ("this_month", "This month"),
-    ("last_month", "Last month"),
-    ("custom", "Between dates"),
-]
-
-
-class TimeEntryFilterForm(forms.Form):
-    """GET filters of the time entry list; ids outside the business's mirror are refused."""
-
-    client = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    project = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    status = forms.ChoiceField(
-        label="Billed",
-        required=False,
-        choices=[("", "Billed or not"), ("unbilled", "Not billed"), ("billed", "Billed")],
-    )
-    period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False)
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, clients: dict[int, str], projects: dict[int, str], today, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        self.fields["client"].choices = [("", "All clients"), *clients.items()]
-        self.fields["project"].choices = [("", "All projects"), *projects.items()]
-
-    def clean(self):
-        cleaned = super().clean()
-        preset = cleaned.get("period")
-        cleaned["period_range"] = None
-        if preset:
-            try:
-                cleaned["period_range"] = period_from_preset(
-                    preset, today=self.today, start=cleaned.get("start"), end=cleaned.get("end")
-                )
-            except BillingOptionsError as error:
-                field = error.field if error.field in self.fields else None
-                self.add_error(field, error.message)
-        return cleaned
-
-    def filters(self) -> selectors.TimeEntryFilters:
-        if not self.is_valid():
-            return selectors.TimeEntryFilters()
-        status = self.cleaned_data["status"]
-        return selectors.TimeEntryFilters(
-            client_id=self.cleaned_data["client"],
-            project_id=self.cleaned_data["project"],
-            billed={"billed": True, "unbilled": False}.get(status),
-            period=self.cleaned_data["period_range"],
-        )
 
 
 def unbilled_chart(rows: list[selectors.UnbilledClientHours]) -> dict:
@@ -129,24 +74,16 @@ def _bar_value(hours, amount, currency_code: str) -> str:
 
 
 def _invoice_links(business) -> dict[str, str]:
-    """URLs of the invoice pages, or {} while they are not mounted in this deployment."""
-    try:
-        return {
-            name: reverse(f"invoices:{name}", kwargs={"business_pk": business.pk})
-            for name in INVOICE_PAGES
-        }
-    except NoReverseMatch:
-        return {}
+    return {
+        name: reverse(f"invoices:{name}", kwargs={"business_pk": business.pk})
+        for name in INVOICE_PAGES
+    }
 
 
-def _with_run_links(runs, business, *, enabled: bool) -> list:
+def _with_run_links(runs, business) -> list:
     runs = list(runs)
     for run in runs:
-        run.url = (
-            reverse("invoices:run", kwargs={"business_pk": business.pk, "run_pk": run.pk})
-            if enabled
-            else ""
-        )
+        run.url = reverse("invoices:run", kwargs={"business_pk": business.pk, "run_pk": run.pk})
     return runs
 
 
@@ -169,7 +106,6 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
         entry.project_title = projects.get(entry.project_freshbooks_id, "")
         entry.local_day = local_date(entry.started_at, business.timezone or None)
         entry.hours = hours_from_seconds(entry.duration_seconds)
-    invoice_links = _invoice_links(business)
     return render(
         request,
         "invoicing/business_detail.html",
@@ -183,10 +119,8 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
             "filter_form": filter_form,
             "entries_page": page,
             "sync_runs": selectors.recent_sync_runs(business),
-            "invoice_runs": _with_run_links(
-                selectors.recent_invoice_runs(business), business, enabled=bool(invoice_links)
-            ),
-            "invoice_links": invoice_links,
+            "invoice_runs": _with_run_links(run_selectors.recent_invoice_runs(business), business),
+            "invoice_links": _invoice_links(business),
         },
         status=400 if filter_form.is_bound and not filter_form.is_valid() else 200,
     )

@@ -10,7 +10,7 @@ from connections.models import (
     FreshBooksIdentity,
     WebhookSubscription,
 )
-from connections.services.webhooks import WEBHOOK_EVENTS
+from connections.webhooks.subscriptions import webhook_events
 from invoicing.models import SyncRun
 from tests.factories import ConnectedBusinessFactory
 from tests.plugins.freshbooks import connect_sandbox_business
@@ -52,7 +52,7 @@ def test_reregistering_webhooks_creates_a_subscription_per_event(admin_client):
     events = set(
         WebhookSubscription.objects.filter(business=business).values_list("event", flat=True)
     )
-    assert events == set(WEBHOOK_EVENTS)
+    assert events == set(webhook_events())
     assert "Re-registering webhooks of 1 businesses." in notes
 
 

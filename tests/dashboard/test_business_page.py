@@ -206,8 +206,7 @@ def test_invoice_runs_are_listed_with_their_status(client, business):
     assert "2 of 3" in html
 
 
-def test_the_page_links_to_the_invoice_pages_when_they_are_mounted(client, business, settings):
-    settings.ROOT_URLCONF = "tests.dashboard.urls_with_invoices"
+def test_the_page_links_to_the_invoice_pages(client, business):
     run = InvoiceRun.objects.create(
         business=business, period_start=date(2026, 10, 1), period_end=date(2026, 10, 31)
     )
@@ -224,19 +223,6 @@ def test_the_page_links_to_the_invoice_pages_when_they_are_mounted(client, busin
     ):
         assert f'href="{url}"' in html
     assert "Create draft invoices" in html
-
-
-def test_the_page_works_without_the_invoice_pages(client, business, settings):
-    settings.ROOT_URLCONF = "tests.dashboard.urls_without_invoices"
-    InvoiceRun.objects.create(
-        business=business, period_start=date(2026, 10, 1), period_end=date(2026, 10, 31)
-    )
-
-    response = page(client, business)
-
-    assert response.status_code == 200
-    assert response.context["invoice_links"] == {}
-    assert "/invoices/" not in response.content.decode()
 
 
 def test_projects_of_another_business_are_not_offered_as_filters(client, business, two_clients):

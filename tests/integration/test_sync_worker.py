@@ -3,7 +3,7 @@
 import pytest
 
 from invoicing.models import SyncRun, TimeEntry
-from invoicing.services.sync.runs import sync_run_request, sync_runs_sweep
+from invoicing.sync.runs import sync_run_request, sync_runs_sweep
 from tests.plugins.freshbooks import connect_sandbox_business, sandbox_env
 from tests.plugins.processes import wait_until
 

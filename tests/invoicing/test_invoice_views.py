@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from invoicing.drafts import invoice_run_preview
 from invoicing.models import (
     BillingPolicy,
     Client,
@@ -17,7 +18,6 @@ from invoicing.models import (
     Project,
     TimeEntry,
 )
-from invoicing.services.drafts import invoice_run_preview
 from tests.factories import ConnectedBusinessFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +188,7 @@ def test_create_reserves_the_time_and_the_page_follows_the_run(
 
 def test_voiding_without_a_reason_is_refused(owner_client, business):
     run = invoice_run_preview(business=business, raw_options=MAY)
-    from invoicing.services.drafts import invoice_run_create
+    from invoicing.drafts import invoice_run_create
 
     draft = invoice_run_create(run_id=run.pk).drafts.get()
 
@@ -200,7 +200,7 @@ def test_voiding_without_a_reason_is_refused(owner_client, business):
 
 
 def test_a_planned_draft_can_be_voided_and_its_time_is_billable_again(owner_client, business):
-    from invoicing.services.drafts import invoice_run_create
+    from invoicing.drafts import invoice_run_create
 
     draft = invoice_run_create(
         run_id=invoice_run_preview(business=business, raw_options=MAY).pk
@@ -283,7 +283,7 @@ def test_billing_defaults_fill_the_preview_form(owner_client, business):
 def test_the_runs_page_lists_runs_and_a_draft_links_to_its_freshbooks_invoice(
     owner_client, business, settings
 ):
-    from invoicing.services.drafts import invoice_run_create
+    from invoicing.drafts import invoice_run_create
 
     settings.FRESHBOOKS_INVOICE_URL_TEMPLATE = "https://fb.example/{account_id}/{invoice_id}"
     run = invoice_run_create(run_id=invoice_run_preview(business=business, raw_options=MAY).pk)
@@ -305,7 +305,7 @@ def test_the_runs_page_lists_runs_and_a_draft_links_to_its_freshbooks_invoice(
 
 
 def test_the_rebill_form_refuses_bad_options_before_voiding_anything(owner_client, business):
-    from invoicing.services.drafts import invoice_run_create
+    from invoicing.drafts import invoice_run_create
 
     run = invoice_run_create(run_id=invoice_run_preview(business=business, raw_options=MAY).pk)
     draft = run.drafts.get()
@@ -328,7 +328,7 @@ def test_the_rebill_form_refuses_bad_options_before_voiding_anything(owner_clien
 
 
 def test_rebilling_a_planned_draft_voids_it_and_previews_the_client_again(owner_client, business):
-    from invoicing.services.drafts import invoice_run_create
+    from invoicing.drafts import invoice_run_create
 
     run = invoice_run_create(run_id=invoice_run_preview(business=business, raw_options=MAY).pk)
     draft = run.drafts.get()
@@ -358,9 +358,9 @@ def test_rebilling_a_planned_draft_voids_it_and_previews_the_client_again(owner_
 def test_admin_lists_runs_and_drafts_for_staff(rf, business):
     from django.contrib import admin
 
-    from invoicing import invoice_admin
+    from invoicing.admin import runs as invoice_admin
+    from invoicing.drafts import invoice_run_create
     from invoicing.models import BillingPolicy, DraftEntry, RateRule
-    from invoicing.services.drafts import invoice_run_create
 
     invoice_run_create(run_id=invoice_run_preview(business=business, raw_options=MAY).pk)
     staff = UserFactory(is_staff=True, is_superuser=True)

@@ -7,7 +7,7 @@ manage.py replay_webhooks --all [--business 7] [--dry-run]
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import ConnectedBusiness, WebhookDelivery
-from connections.services.webhooks import webhook_deliveries_replay
+from connections.webhooks.processing import webhook_deliveries_replay
 
 
 class Command(BaseCommand):

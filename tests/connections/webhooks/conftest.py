@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from connections.models import WebhookSubscription
-from connections.services import webhook_enqueue
 from connections.webhooks import registry
+from integration_app import enqueue
 from tests.connections.webhooks.helpers import VERIFIER
 from tests.connections.webhooks.live import live_webhooks, webhook_worker  # noqa: F401 - fixtures
 from tests.factories import ConnectedBusinessFactory
@@ -54,9 +54,10 @@ def sent_tasks(monkeypatch) -> list[tuple[str, int, float | None]]:
     """Tasks the code enqueued (after commit), instead of sending them to the broker."""
     sent: list[tuple[str, int, float | None]] = []
 
-    def record(task_name: str, argument: int, countdown: float | None) -> bool:
-        sent.append((task_name, argument, countdown))
+    def record(task_name: str, args: tuple, *, countdown: float | None = None) -> bool:
+        [argument] = args
+        sent.append((task_name.removeprefix("webhooks."), argument, countdown))
         return True
 
-    monkeypatch.setattr(webhook_enqueue, "_send", record)
+    monkeypatch.setattr(enqueue, "publish_now", record)
     return sent

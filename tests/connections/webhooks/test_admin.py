@@ -5,7 +5,7 @@ from django.urls import reverse
 
 # connections/admin.py imports this module; importing it here too keeps these tests independent of
 # import order (a second import registers nothing twice).
-import connections.webhook_admin  # noqa: F401
+import connections.webhooks.admin  # noqa: F401
 from connections.models import WebhookDelivery, WebhookSubscription
 from tests.connections.webhooks.helpers import VERIFIER
 

@@ -7,10 +7,9 @@ import pytest
 from django.utils import timezone
 
 from connections.models import WebhookDelivery, WebhookSubscription
-from connections.services.webhooks import webhook_delivery_process
 from connections.webhooks import registry
-from invoicing import signals_wiring
-from invoicing.services.drafts import DraftBusy
+from connections.webhooks.processing import webhook_delivery_process
+from invoicing.drafts import DraftBusy, void
 from tests.connections.webhooks.helpers import VERIFIER, event_fields, post_event
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +40,7 @@ def released(monkeypatch):
             raise answer["error"]
         return answer["value"]
 
-    monkeypatch.setattr(signals_wiring, "draft_release_on_remote_delete", release)
+    monkeypatch.setattr(void, "draft_release_on_remote_delete", release)
     return calls, answer
 
 
@@ -58,7 +57,7 @@ def invoice_delivery(business, *, name="invoice.delete", object_id=9001):
 
 
 def test_invoicing_takes_invoice_deletes_and_no_other_invoice_event():
-    assert registry.handler_for("invoice") is signals_wiring.invoice_deleted
+    assert registry.handler_for("invoice") is void.invoice_deleted_handle
     assert registry.takes("invoice.delete")
     assert not registry.takes("invoice.create")
     assert not registry.takes("invoice.update")

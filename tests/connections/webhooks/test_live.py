@@ -10,8 +10,9 @@ from django.db import transaction
 
 from connections.models import WebhookDelivery, WebhookSubscription
 from connections.services.freshbooks_api import api_client_for
-from connections.services.webhooks import WEBHOOK_EVENTS, webhook_deliveries_sweep
-from connections.webhook_wiring import subscribe_connected_business
+from connections.webhooks.lifecycle import subscribe_connected_business
+from connections.webhooks.processing import webhook_deliveries_sweep
+from connections.webhooks.subscriptions import webhook_events
 from invoicing.models import SyncRun, TimeEntry
 from sandbox.webhooks import sign
 from tests.connections.webhooks.helpers import VERIFIER, event_fields
@@ -71,14 +72,14 @@ def test_a_time_entry_created_in_freshbooks_reaches_the_mirror_through_the_webho
     wait_until(
         lambda: (
             WebhookSubscription.objects.filter(business=business, verified=True).count()
-            == len(WEBHOOK_EVENTS)
+            == len(webhook_events())
         ),
         timeout=60,
         message="every callback to be created and verified",
     )
     with api_client_for(connected.identity) as client:
         remote = list(client.iter_callbacks(business.account_id))
-    assert sorted(callback["event"] for callback in remote) == sorted(WEBHOOK_EVENTS)
+    assert sorted(callback["event"] for callback in remote) == sorted(webhook_events())
     assert all(callback["verified"] for callback in remote)
     assert {callback["uri"] for callback in remote} == {
         f"{live_server.url}/webhooks/freshbooks/{business.webhook_token}/"

@@ -9,10 +9,10 @@ import pytest
 from django.db import transaction
 
 from connections.models import WebhookDelivery, WebhookSubscription
-from connections.services.webhooks import WEBHOOK_EVENTS
-from connections.webhook_wiring import subscribe_connected_business
+from connections.webhooks.lifecycle import subscribe_connected_business
+from connections.webhooks.subscriptions import webhook_events
+from invoicing.drafts import invoice_run_create, invoice_run_preview
 from invoicing.models import DraftEntry, DraftInvoice, TimeEntry
-from invoicing.services.drafts import invoice_run_create, invoice_run_preview
 from tests.connections.webhooks.live import wait_until_settled
 from tests.invoicing.drafts.conftest import (
     advance_until_settled,
@@ -32,7 +32,7 @@ def subscribe_and_verify(business) -> None:
     wait_until(
         lambda: (
             WebhookSubscription.objects.filter(business=business, verified=True).count()
-            == len(WEBHOOK_EVENTS)
+            == len(webhook_events())
         ),
         timeout=60,
         message="every callback to be created and verified",

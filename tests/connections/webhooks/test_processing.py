@@ -10,13 +10,13 @@ from django.utils import timezone
 from connections.freshbooks import ServerError, ValidationError
 from connections.models import FreshBooksIdentity, WebhookDelivery
 from connections.services.tokens import ReauthorizationRequired
-from connections.services.webhooks import (
+from connections.webhooks import registry
+from connections.webhooks.processing import (
     webhook_deliveries_prune,
     webhook_deliveries_replay,
     webhook_deliveries_sweep,
     webhook_delivery_process,
 )
-from connections.webhooks import registry
 
 pytestmark = pytest.mark.django_db
 Status = WebhookDelivery.Status

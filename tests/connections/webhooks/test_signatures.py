@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl
 import pytest
 
 from connections.models import WebhookDelivery, WebhookSubscription
-from connections.services import webhook_signatures
-from connections.services.webhook_signatures import (
+from connections.webhooks import signatures
+from connections.webhooks.signatures import (
     MalformedDelivery,
     form_fields_parse,
     signature_compute,
@@ -95,7 +95,7 @@ def test_the_comparison_is_constant_time(monkeypatch):
         compared.append((expected, given))
         return real_compare_digest(expected, given)
 
-    monkeypatch.setattr(webhook_signatures.hmac, "compare_digest", spy)
+    monkeypatch.setattr(signatures.hmac, "compare_digest", spy)
     fields = form_fields_parse(DOCUMENTED_BODY)
 
     signature_matches(verifier=VERIFIER, fields=fields, signature="not-it")

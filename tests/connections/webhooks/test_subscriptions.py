@@ -11,15 +11,15 @@ from django.utils import timezone
 
 from connections.models import FreshBooksIdentity, WebhookDelivery, WebhookSubscription
 from connections.services import business_hooks
-from connections.services.webhooks import (
-    WEBHOOK_EVENTS,
+from connections.webhooks.lifecycle import forget_removed_callbacks, subscribe_connected_business
+from connections.webhooks.subscriptions import (
+    webhook_events,
     webhook_subscription_confirm,
     webhook_subscription_resend,
     webhook_subscriptions_request,
     webhook_subscriptions_sweep,
     webhook_subscriptions_sync,
 )
-from connections.webhook_wiring import forget_removed_callbacks, subscribe_connected_business
 from tests.connections.webhooks.helpers import FORM, VERIFIER, webhook_url
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +74,8 @@ def test_connecting_asks_for_one_subscription_per_event_at_the_public_url(
         subscribe_connected_business(business.pk)
 
     subscriptions = WebhookSubscription.objects.filter(business=business)
-    assert sorted(subscriptions.values_list("event", flat=True)) == sorted(WEBHOOK_EVENTS)
-    assert {"time_entry", "invoice", "client", "project", "service"} <= set(WEBHOOK_EVENTS)
+    assert sorted(subscriptions.values_list("event", flat=True)) == sorted(webhook_events())
+    assert {"time_entry", "invoice", "client", "project", "service"} <= set(webhook_events())
     expected_uri = f"https://billing.example.com/webhooks/freshbooks/{business.webhook_token}/"
     assert set(subscriptions.values_list("uri", flat=True)) == {expected_uri}
     assert sent_tasks == [("sync_subscriptions", business.pk, None)]
@@ -88,9 +88,9 @@ def test_registering_creates_a_callback_per_event_and_keeps_its_id(business, fre
 
     report = webhook_subscriptions_sync(business_pk=business.pk)
 
-    assert report.created == len(WEBHOOK_EVENTS)
+    assert report.created == len(webhook_events())
     posted = [json.loads(call.request.body)["callback"] for call in freshbooks.calls[1:]]
-    assert sorted(body["event"] for body in posted) == sorted(WEBHOOK_EVENTS)
+    assert sorted(body["event"] for body in posted) == sorted(webhook_events())
     for subscription in WebhookSubscription.objects.filter(business=business):
         assert subscription.callback_id >= 2001
         assert not subscription.verified
@@ -141,7 +141,7 @@ def test_verified_callbacks_are_kept_and_stale_ones_of_this_business_deleted(
     report = webhook_subscriptions_sync(business_pk=business.pk)
 
     assert (report.kept, report.deleted, report.resent) == (1, 1, 0)
-    assert report.created == len(WEBHOOK_EVENTS) - 1
+    assert report.created == len(webhook_events()) - 1
     deleted = [call.request.url for call in freshbooks.calls if call.request.method == "DELETE"]
     assert deleted == [f"{freshbooks.callbacks_url}/400"]
     subscription.refresh_from_db()

@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from invoicing.models import BillingPolicy, Client, DraftInvoice, Project, SyncRun, TimeEntry
-from invoicing.services.drafts import (
+from invoicing.drafts import (
     DraftRetryLater,
     draft_advance,
     invoice_run_create,
     invoice_run_preview,
 )
-from invoicing.services.sync.runs import sync_run_execute
+from invoicing.models import BillingPolicy, Client, DraftInvoice, Project, SyncRun, TimeEntry
+from invoicing.sync.runs import sync_run_execute
 from tests.factories import ConnectedBusinessFactory
 from tests.plugins.freshbooks import connect_sandbox_business
 

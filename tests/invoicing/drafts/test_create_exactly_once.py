@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun, TimeEntry
-from invoicing.services.drafts import (
+from invoicing.drafts import (
     ReconnectRequired,
     draft_advance,
     draft_retry,
     invoice_run_create,
     invoice_run_preview,
 )
+from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun, TimeEntry
 from tests.invoicing.drafts.conftest import (
     advance_until_settled,
     live_invoices,

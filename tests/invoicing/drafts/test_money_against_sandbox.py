@@ -25,7 +25,7 @@ from invoicing.billing import (
     plan_drafts,
 )
 from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
-from invoicing.services.drafts.remote import invoice_lines, invoice_total
+from invoicing.drafts.remote import invoice_lines, invoice_total
 
 MAY = Period(date(2024, 5, 1), date(2024, 5, 31))
 RATES = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), places=2)

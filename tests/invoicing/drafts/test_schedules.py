@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
+from invoicing.drafts.schedules import latest_fire_date, schedules_fire_due
 from invoicing.models import InvoiceRun, InvoiceSchedule
-from invoicing.services.schedules import latest_fire_date, schedules_fire_due
 
 CREATED = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from invoicing.models import DraftInvoice
-from invoicing.services.drafts import (
+from invoicing.drafts import (
     draft_advance,
     drafts_sweep,
 )
-from invoicing.services.drafts.lease import lease_claim
+from invoicing.drafts.lease import lease_claim
+from invoicing.models import DraftInvoice
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun, TimeEntry
-from invoicing.services.drafts import (
+from invoicing.drafts import (
     DraftBusy,
     VoidRefused,
     draft_release_on_remote_delete,
@@ -14,7 +13,8 @@ from invoicing.services.drafts import (
     invoice_run_create,
     invoice_run_preview,
 )
-from invoicing.services.drafts.lease import lease_claim
+from invoicing.drafts.lease import lease_claim
+from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun, TimeEntry
 from tests.factories import UserFactory
 from tests.invoicing.drafts.conftest import (
     advance_until_settled,

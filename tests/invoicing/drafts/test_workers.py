@@ -10,8 +10,8 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from invoicing.drafts import drafts_sweep, invoice_run_start
 from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun
-from invoicing.services.drafts import drafts_sweep, invoice_run_start
 from tests.invoicing.drafts.conftest import (
     live_invoices,
     period_options,

@@ -7,8 +7,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from invoicing.models import SyncRun
-from invoicing.services.sync import runs, stages
-from invoicing.services.sync.lock import BusinessSyncLock
+from invoicing.sync import runs, stages
+from invoicing.sync.lock import BusinessSyncLock
 from tests.factories import ConnectedBusinessFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_giving_up_fails_the_run_and_shows_the_error_on_the_business():
 
 def test_the_sweeper_re_enqueues_only_runs_whose_heartbeat_stopped(settings, monkeypatch):
     sent = []
-    monkeypatch.setattr(runs, "publish_now", lambda task, args: sent.append(args))
+    monkeypatch.setattr(runs, "publish_now", lambda task_name, args: sent.append(args))
     business = ConnectedBusinessFactory()
     stale = SyncRun.objects.create(
         business=business,

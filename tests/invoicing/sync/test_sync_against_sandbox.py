@@ -9,7 +9,7 @@ from django.db import connections
 
 from connections.models import ConnectedBusiness
 from invoicing.models import Client, Project, Service, SyncRun, TeamMember, TimeEntry
-from invoicing.services.sync.runs import SyncInterrupted, sync_run_execute
+from invoicing.sync.runs import SyncInterrupted, sync_run_execute
 from tests.plugins.freshbooks import connect_sandbox_business
 
 pytestmark = pytest.mark.django_db

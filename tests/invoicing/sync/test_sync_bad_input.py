@@ -8,7 +8,7 @@ import responses
 from django.conf import settings
 
 from invoicing.models import Project, SyncRun, TimeEntry
-from invoicing.services.sync.runs import sync_run_execute
+from invoicing.sync.runs import sync_run_execute
 from tests.factories import ConnectedBusinessFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,68 @@
+"""Forms of a business's billing defaults and invoice schedule (validation only; services save)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from invoicing.billing.periods import PRESETS
+from invoicing.forms.runs import PERIOD_LABELS
+from invoicing.models import BillingPolicy, InvoiceSchedule
+
+
+class ScheduleForm(forms.ModelForm):
+    class Meta:
+        model = InvoiceSchedule
+        fields = [
+            "frequency",
+            "weekday",
+            "day_of_month",
+            "period",
+            "grouping",
+            "rounding_increment",
+            "rounding_direction",
+            "rounding_level",
+            "allow_zero_rate",
+            "action",
+        ]
+        help_texts = {
+            "day_of_month": "1 to 28, so every month has the day.",
+            "period": "The period billed, counted from the day the schedule fires.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [
+            (preset, PERIOD_LABELS[preset]) for preset in PRESETS if preset != "custom"
+        ]
+        self.fields["day_of_month"].widget.attrs.update({"min": 1, "max": 28})
+
+    def clean_day_of_month(self) -> int:
+        day = self.cleaned_data["day_of_month"]
+        if not 1 <= day <= 28:
+            raise forms.ValidationError("Choose a day from 1 to 28.")
+        return day
+
+
+class BillingPolicyForm(forms.ModelForm):
+    class Meta:
+        model = BillingPolicy
+        fields = [
+            "grouping",
+            "rounding_increment",
+            "rounding_direction",
+            "rounding_level",
+            "allow_zero_rate",
+            "standard_rate",
+        ]
+        help_texts = {
+            "standard_rate": "Used for projects billed at the business standard rate "
+            "(FreshBooks does not share it through its API).",
+        }
+
+    def clean_standard_rate(self):
+        rate = self.cleaned_data["standard_rate"]
+        if rate is not None and rate < 0:
+            raise forms.ValidationError("A rate cannot be negative.")
+        return rate

@@ -1,0 +1,40 @@
+"""Every model of the invoicing app, imported explicitly so Django registers them.
+
+- mirror: FreshBooks objects copied per business (clients, projects, services, rates, time);
+- sync_runs: one sync of a business and its outcome;
+- policies: billing defaults, local rate rules, the invoice schedule;
+- runs: invoice runs, draft invoices, their lines and reserved time entries.
+"""
+
+from invoicing.models.mirror import (
+    Client,
+    Mirror,
+    Project,
+    ProjectServiceRate,
+    Service,
+    ServiceRate,
+    TeamMember,
+    TimeEntry,
+)
+from invoicing.models.policies import BillingPolicy, InvoiceSchedule, RateRule
+from invoicing.models.runs import DraftEntry, DraftInvoice, DraftLine, InvoiceRun
+from invoicing.models.sync_runs import SyncRun
+
+__all__ = [
+    "BillingPolicy",
+    "Client",
+    "DraftEntry",
+    "DraftInvoice",
+    "DraftLine",
+    "InvoiceRun",
+    "InvoiceSchedule",
+    "Mirror",
+    "Project",
+    "ProjectServiceRate",
+    "RateRule",
+    "Service",
+    "ServiceRate",
+    "SyncRun",
+    "TeamMember",
+    "TimeEntry",
+]
