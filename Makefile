@@ -3,22 +3,32 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean browser
+# Installs only what a lock file lists, every package checked against its hash.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --require-hashes
+# One resolution for every Python and platform the project supports (3.11+, Linux and macOS), so a
+# lock made on one machine installs on another. `make lock LOCK_ARGS=--upgrade` moves every pin.
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+
+.PHONY: run test lint lint-ruff lint-format lint-imports lint-types format lock bench clean browser
+# Nothing here gains from -j, and two installs into one venv at once would trip over each other.
+.NOTPARALLEL:
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Stamps depend on the lock, so an edited lock (a `git pull`, `make lock`) re-installs.
+$(VENV)/.local-installed: requirements-local.lock | $(BIN)/python
+	$(PIP_INSTALL) -r requirements-local.lock
 	@touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	@touch $@ $(VENV)/.runtime-installed
+$(VENV)/.dev-installed: requirements-dev.lock | $(BIN)/python
+	$(PIP_INSTALL) -r requirements-dev.lock
+	@touch $@
 
-run: $(VENV)/.runtime-installed
+run: $(VENV)/.local-installed
 	@scripts/run.sh
 
 test: $(VENV)/.dev-installed browser
@@ -30,13 +40,34 @@ browser:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else sudo apt-get update && sudo apt-get install -y chromium; fi
 
-lint: $(VENV)/.dev-installed
+# Each bigger set is resolved with the smaller lock as a constraint, so a package has one version
+# in all three: requirements.lock (production) within -local.lock (`make run`) within -dev.lock.
+lock: $(VENV)/.dev-installed
+	$(LOCK) requirements.txt -o requirements.lock
+	$(LOCK) requirements-local.txt -c requirements.lock -o requirements-local.lock
+	$(LOCK) requirements-dev.txt -c requirements-local.lock -o requirements-dev.lock
+
+# `make lint` runs the four checks in this order; .pre-commit-config.yaml runs the same targets.
+lint: lint-ruff lint-format lint-imports lint-types
+
+lint-ruff: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+
+lint-format: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
+
+# Contracts in pyproject.toml ([tool.importlinter]).
+lint-imports: $(VENV)/.dev-installed
+	$(BIN)/lint-imports
+
+# The django-stubs plugin loads the settings, which need no variables in development; pinning
+# APP_ENV keeps a shell's production or test environment out of it.
+lint-types: $(VENV)/.dev-installed
+	APP_ENV=development $(BIN)/mypy
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache staticfiles

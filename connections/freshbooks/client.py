@@ -264,7 +264,9 @@ class FreshBooksClient:
         """The identity behind the token: `business_memberships` hold account and business ids."""
         return envelopes.identity_response(self.request("GET", "/auth/api/v1/users/me"))
 
-    def iter_team_members(self, business_id: int, *, start_page: int = 1) -> Iterator[dict]:
+    def iter_team_members(
+        self, business_id: int, *, start_page: int = 1
+    ) -> Iterator[dict[str, Any]]:
         path = _path("/auth/api/v1/businesses/{business_id}/team_members", business_id=business_id)
         pages = self.iter_pages(path, extract=envelopes.auth_page, start_page=start_page)
         return self._items(pages)
@@ -282,7 +284,7 @@ class FreshBooksClient:
 
     def iter_clients(
         self, account_id: str, *, updated_min: date | None = None, start_page: int = 1
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict[str, Any]]:
         pages = self.iter_client_pages(account_id, updated_min=updated_min, start_page=start_page)
         return self._items(pages)
 
@@ -321,7 +323,7 @@ class FreshBooksClient:
             path, extract=self._accounting("invoices"), params=params, start_page=start_page
         )
 
-    def iter_invoices(self, account_id: str, **filters: Any) -> Iterator[dict]:
+    def iter_invoices(self, account_id: str, **filters: Any) -> Iterator[dict[str, Any]]:
         """Same keyword filters as `iter_invoice_pages`."""
         return self._items(self.iter_invoice_pages(account_id, **filters))
 
@@ -376,7 +378,7 @@ class FreshBooksClient:
 
     def iter_projects(
         self, business_id: int, *, updated_since: datetime | None = None, start_page: int = 1
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict[str, Any]]:
         pages = self.iter_project_pages(
             business_id, updated_since=updated_since, start_page=start_page
         )
@@ -396,7 +398,7 @@ class FreshBooksClient:
         path = _path("/comments/business/{business_id}/services", business_id=business_id)
         return self.iter_pages(path, extract=self._flat("services"), start_page=start_page)
 
-    def iter_services(self, business_id: int, start_page: int = 1) -> Iterator[dict]:
+    def iter_services(self, business_id: int, start_page: int = 1) -> Iterator[dict[str, Any]]:
         return self._items(self.iter_service_pages(business_id, start_page=start_page))
 
     def get_service(self, business_id: int, service_id: int) -> dict[str, Any]:
@@ -478,7 +480,7 @@ class FreshBooksClient:
             path, extract=self._flat("time_entries"), params=params, start_page=start_page
         )
 
-    def iter_time_entries(self, business_id: int, **filters: Any) -> Iterator[dict]:
+    def iter_time_entries(self, business_id: int, **filters: Any) -> Iterator[dict[str, Any]]:
         """Same keyword filters as `iter_time_entry_pages`."""
         return self._items(self.iter_time_entry_pages(business_id, **filters))
 
@@ -521,7 +523,7 @@ class FreshBooksClient:
         )
         return envelopes.accounting_single(body, "callback")
 
-    def iter_callbacks(self, account_id: str, *, start_page: int = 1) -> Iterator[dict]:
+    def iter_callbacks(self, account_id: str, *, start_page: int = 1) -> Iterator[dict[str, Any]]:
         pages = self.iter_pages(
             self._callbacks_path(account_id),
             extract=self._accounting("callbacks"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import requests
 
@@ -19,6 +19,25 @@ _TOKEN_KEY = re.compile(r"token|secret|verifier|password", re.IGNORECASE)
 _REDACTED = "[redacted]"
 _TOKEN_IN_TEXT = re.compile(r'("[^"]*(?:token|secret|verifier|password)[^"]*"\s*:\s*)"[^"]*"', re.I)
 _OAUTH_CODE = re.compile(r"[a-z]+(?:_[a-z]+)+")
+
+
+class ErrorDetail(TypedDict):
+    """One problem named by an error body; `field` is FreshBooks' name for the offending field."""
+
+    errno: int | None
+    field: str | None
+    message: str
+
+
+class ParsedError(TypedDict):
+    """What `parse_error_body` makes of any error body; the `oauth_*` keys only for OAuth errors."""
+
+    errno: int | None
+    field: str | None
+    message: str
+    details: list[ErrorDetail]
+    oauth_error: NotRequired[str]
+    oauth_description: NotRequired[str]
 
 
 class FreshBooksError(Exception):
@@ -32,7 +51,7 @@ class FreshBooksError(Exception):
         errno: int | None = None,
         field: str | None = None,
         body: Any = None,
-        details: list[dict[str, Any]] | None = None,
+        details: list[ErrorDetail] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -141,7 +160,7 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def _joined(details: list[dict[str, Any]]) -> str:
+def _joined(details: list[ErrorDetail]) -> str:
     """One message for one problem; `field: message` pairs when there are several."""
     if len(details) == 1:
         return details[0]["message"]
@@ -152,11 +171,15 @@ def _joined(details: list[dict[str, Any]]) -> str:
     )
 
 
-def _first(details: list[dict[str, Any]], key: str) -> Any:
-    return next((detail[key] for detail in details if detail[key] is not None), None)
+def _first_errno(details: list[ErrorDetail]) -> int | None:
+    return next((detail["errno"] for detail in details if detail["errno"] is not None), None)
 
 
-def _field_details(fields: dict[str, Any]) -> list[dict[str, Any]]:
+def _first_field(details: list[ErrorDetail]) -> str | None:
+    return next((detail["field"] for detail in details if detail["field"] is not None), None)
+
+
+def _field_details(fields: dict[str, Any]) -> list[ErrorDetail]:
     """Projects-family `error` dict: `{"title": "field required", "__root__": "..."}`."""
     return [
         {"errno": None, "field": None if name == "__root__" else name, "message": str(text)}
@@ -164,7 +187,7 @@ def _field_details(fields: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _classic_details(errors: list[Any]) -> list[dict[str, Any]]:
+def _classic_details(errors: list[Any]) -> list[ErrorDetail]:
     return [
         {
             "errno": _as_int(error.get("errno")),
@@ -176,7 +199,7 @@ def _classic_details(errors: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _string_detail(text: str) -> dict[str, Any]:
+def _string_detail(text: str) -> ErrorDetail:
     """Events details such as `"event: Value error, Unrecognized event."`."""
     name, separator, rest = text.partition(": ")
     if separator and rest and re.fullmatch(r"[A-Za-z_][\w.]*", name):
@@ -184,16 +207,17 @@ def _string_detail(text: str) -> dict[str, Any]:
     return {"errno": None, "field": None, "message": text}
 
 
-def _structured_details(items: list[Any]) -> list[dict[str, Any]]:
+def _structured_details(items: list[Any]) -> list[ErrorDetail]:
     """`details[]` of the newer accounting (ErrorInfo), older events (BadRequest) and ledger."""
-    details = []
+    details: list[ErrorDetail] = []
     for item in items:
         if isinstance(item, str):
             details.append(_string_detail(item))
             continue
         if not isinstance(item, dict):
             continue
-        metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+        raw_metadata = item.get("metadata")
+        metadata = raw_metadata if isinstance(raw_metadata, dict) else {}
         violations = [v for v in item.get("fieldViolations") or [] if isinstance(v, dict)]
         for violation in violations:
             details.append(
@@ -215,14 +239,14 @@ def _structured_details(items: list[Any]) -> list[dict[str, Any]]:
     return details
 
 
-def parse_error_body(body: Any) -> dict[str, Any]:
+def parse_error_body(body: Any) -> ParsedError:
     """Normalise any FreshBooks error body into errno/field/message/details (+ OAuth codes)."""
-    result: dict[str, Any] = {"errno": None, "field": None, "message": "", "details": []}
+    result: ParsedError = {"errno": None, "field": None, "message": "", "details": []}
     if not isinstance(body, dict):
         return result
     response = body.get("response")
     error = body.get("error")
-    details: list[dict[str, Any]] = []
+    details: list[ErrorDetail] = []
     fallback = ""
     if isinstance(response, dict) and isinstance(response.get("errors"), list):
         details = _classic_details(response["errors"])
@@ -231,7 +255,8 @@ def parse_error_body(body: Any) -> dict[str, Any]:
         fallback = str(body["errors"].get("message", ""))
     elif isinstance(error, str) and ("error_description" in body or _OAUTH_CODE.fullmatch(error)):
         description = str(body.get("error_description") or "")
-        result.update(message=description or error, oauth_error=error)
+        result["message"] = description or error
+        result["oauth_error"] = error
         result["oauth_description"] = description
         return result
     elif isinstance(error, dict):
@@ -244,12 +269,10 @@ def parse_error_body(body: Any) -> dict[str, Any]:
     elif "message" in body:
         fallback = str(body["message"])
     errno = _as_int(body.get("errno"))
-    result.update(
-        errno=errno if errno is not None else _first(details, "errno"),
-        field=_first(details, "field"),
-        message=_joined(details) or fallback,
-        details=details,
-    )
+    result["errno"] = errno if errno is not None else _first_errno(details)
+    result["field"] = _first_field(details)
+    result["message"] = _joined(details) or fallback
+    result["details"] = details
     return result
 
 

@@ -72,7 +72,8 @@ class TokenSet:
             issued = datetime.fromtimestamp(created_at, tz=UTC)
         else:
             issued = now or datetime.now(UTC)
-        scope = body.get("scope") if isinstance(body.get("scope"), str) else ""
+        raw_scope = body.get("scope")
+        scope = raw_scope if isinstance(raw_scope, str) else ""
         return cls(
             access_token=access_token,
             refresh_token=refresh_token,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from invoicing.billing.errors import BillingOptionsError
@@ -75,16 +75,24 @@ def build_lines(
     groups: dict[tuple[Hashable, Decimal], list[PricedEntry]] = {}
     for priced in sorted(entries, key=lambda item: item.entry.id):
         groups.setdefault((mode.group_key(priced), priced.rate), []).append(priced)
-    keyed_lines = []
-    for members in groups.values():
-        line = _line(members, mode, rounding)
-        if mode.chronological:
-            earliest_start = min(item.entry.started_at for item in members)
-            order = (line.first_date, earliest_start, line.unit_cost, line.entry_ids)
-        else:
-            order = (line.name.casefold(), line.name, line.unit_cost, line.entry_ids)
-        keyed_lines.append((order, line))
-    return [line for _, line in sorted(keyed_lines, key=lambda pair: pair[0])]
+    planned = [(_line(members, mode, rounding), members) for members in groups.values()]
+    planned.sort(key=_chronological_order if mode.chronological else _name_order)
+    return [line for line, _ in planned]
+
+
+def _chronological_order(
+    planned: tuple[LinePlan, list[PricedEntry]],
+) -> tuple[date, datetime, Decimal, tuple[int, ...]]:
+    line, members = planned
+    earliest_start = min(item.entry.started_at for item in members)
+    return (line.first_date, earliest_start, line.unit_cost, line.entry_ids)
+
+
+def _name_order(
+    planned: tuple[LinePlan, list[PricedEntry]],
+) -> tuple[str, str, Decimal, tuple[int, ...]]:
+    line, _ = planned
+    return (line.name.casefold(), line.name, line.unit_cost, line.entry_ids)
 
 
 def _line(members: list[PricedEntry], mode: _Mode, rounding: RoundingPolicy) -> LinePlan:
