@@ -147,3 +147,8 @@ def owned_business_for_user(user, business_id: int) -> ConnectedBusiness:
 
 def business_is_connected(business: ConnectedBusiness) -> bool:
     return business.active and business.connection.disconnected_at is None
+
+
+def business_identity_is_active(business: ConnectedBusiness) -> bool:
+    """False while FreshBooks access is lost (reconnect needed or revoked)."""
+    return business.connection.identity.state == FreshBooksIdentity.State.ACTIVE

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from connections.models import FreshBooksIdentity
 from connections.selectors import (
     business_for_user,
     business_health,
+    business_identity_is_active,
     business_is_connected,
     owned_business_for_user,
 )
@@ -142,7 +142,7 @@ def sync_now(request: HttpRequest, business_pk: int) -> HttpResponse:
         if request.POST.get("return_to") == "dashboard"
         else redirect("invoicing:business", business_pk=business.pk)
     )
-    if business.connection.identity.state != FreshBooksIdentity.State.ACTIVE:
+    if not business_identity_is_active(business):
         messages.error(request, "FreshBooks access was lost. Reconnect FreshBooks to sync.")
         return back
     run = sync_run_request(business=business, trigger="user")

@@ -7,6 +7,8 @@ that caused it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from connections.models import ConnectedBusiness
 from connections.selectors import business_for_user
 from invoicing.drafts import (
     DraftError,
@@ -29,6 +30,9 @@ from invoicing.forms.runs import RunOptionsForm
 from invoicing.models import DraftInvoice, InvoiceRun
 from invoicing.selectors import billing_context
 from invoicing.selectors import runs as run_selectors
+
+if TYPE_CHECKING:
+    from connections.models import ConnectedBusiness
 
 
 def access_problem(business: ConnectedBusiness) -> str:
