@@ -1,6 +1,6 @@
 """FreshBooks API client: HTTP, OAuth, parsing and a shared rate gate. No Django imports."""
 
-from .client import FreshBooksClient, TokenSource
+from .client import FreshBooksClient
 from .envelopes import PER_PAGE, Page
 from .errors import (
     AuthenticationError,
@@ -25,6 +25,7 @@ from .parsing import (
     parse_utc_datetime,
 )
 from .rate_limit import RedisRateGate
+from .transport import TokenSource
 
 __all__ = [
     "PER_PAGE",
