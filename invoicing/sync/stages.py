@@ -29,6 +29,7 @@ from invoicing.sync.store import (
     mirror_deactivate_unseen,
     mirror_delete_unseen,
     mirror_upsert,
+    storable_raw,
 )
 
 STAGES = (
@@ -185,7 +186,12 @@ def sync_services(context: SyncContext) -> None:
         columns=mappers.service_columns,
         object_name="service",
     )
-    mirror_deactivate_unseen(model=Service, business=context.business, run_id=context.run.pk)
+    mirror_deactivate_unseen(
+        model=Service,
+        business=context.business,
+        run_id=context.run.pk,
+        listed_since=context.run.started_at,
+    )
 
 
 def _service_rate_columns(raw):
@@ -258,7 +264,11 @@ def sync_project_service_rates(context: SyncContext) -> None:
                     business=business,
                     project_freshbooks_id=project_id,
                     service_freshbooks_id=service_id,
-                    defaults={"rate": value, "raw": rate, "seen_by_run_id": context.run.pk},
+                    defaults={
+                        "rate": value,
+                        "raw": storable_raw(rate),
+                        "seen_by_run_id": context.run.pk,
+                    },
                 )
                 outcome.added += created
                 outcome.updated += not created
@@ -297,7 +307,9 @@ def finalize(context: SyncContext) -> None:
     with transaction.atomic():
         deleted = 0
         for model in (Client, Project, TimeEntry):
-            deleted += mirror_deactivate_unseen(model=model, business=business, run_id=run_id)
+            deleted += mirror_deactivate_unseen(
+                model=model, business=business, run_id=run_id, listed_since=context.run.started_at
+            )
         deleted += mirror_delete_unseen(model=ProjectServiceRate, business=business, run_id=run_id)
         context.commit(
             stage="finalize", next_page=1, outcome=BatchOutcome(deleted=deleted), api_calls=0

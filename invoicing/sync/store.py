@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -12,6 +13,32 @@ from django.utils import timezone
 from invoicing.sync.mappers import Unusable
 
 MAX_SKIP_REASONS = 50
+
+# PostgreSQL text and jsonb cannot hold NUL; it becomes the visible replacement character.
+NUL, REPLACEMENT = "\x00", "\ufffd"
+# Bidirectional overrides and isolates would let FreshBooks text reorder what the page shows.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def storable_raw(value: Any) -> Any:
+    """The raw body as it came, except NUL bytes, so it still loads as JSON and saves."""
+    if isinstance(value, str):
+        return value.replace(NUL, REPLACEMENT)
+    if isinstance(value, dict):
+        return {storable_raw(key): storable_raw(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable_raw(item) for item in value]
+    return value
+
+
+def storable_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """Indexed text columns without NUL bytes and without bidirectional controls."""
+    return {
+        name: value.replace(NUL, REPLACEMENT).translate(BIDI_CONTROLS)
+        if isinstance(value, str)
+        else value
+        for name, value in columns.items()
+    }
 
 
 @dataclass
@@ -40,8 +67,9 @@ def mirror_upsert(
     outcome = BatchOutcome()
     rows: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for raw in raws:
+        raw = storable_raw(raw)
         try:
-            row_columns = columns(raw)
+            row_columns = storable_columns(columns(raw))
         except Unusable as reason:
             outcome.skipped.append(
                 {"object": object_name, "id": raw.get("id"), "reason": str(reason)}
@@ -66,7 +94,10 @@ def mirror_upsert(
         for row_columns, raw in rows.values()
     ]
     update_fields = [name for name in next(iter(rows.values()))[0] if name != key]
-    update_fields += ["raw", "seen_by_run_id"]
+    update_fields.append("raw")
+    if run_id is not None:
+        # A refresh outside a sync (a webhook) keeps the marker a running full sync left.
+        update_fields.append("seen_by_run_id")
     if any(f.name == "synced_at" for f in model._meta.concrete_fields):
         update_fields.append("synced_at")
     model.objects.bulk_create(
@@ -78,16 +109,22 @@ def mirror_upsert(
     return outcome
 
 
-def mirror_deactivate_unseen(*, model: type[models.Model], business, run_id: int) -> int:
-    """After a complete listing, active objects the run did not see are gone from FreshBooks."""
+def mirror_deactivate_unseen(
+    *, model: type[models.Model], business, run_id: int, listed_since: datetime | None = None
+) -> int:
+    """After a complete listing, active objects the run did not see are gone from FreshBooks.
+
+    An object re-read from FreshBooks after the listing began (`listed_since`: a webhook refresh
+    while the sync ran) was live then, whatever the listing saw, so it is never deactivated here:
+    if FreshBooks deleted it since, its own delete event or the next full sync says so.
+    """
     changes: dict[str, Any] = {"active": False}
+    unseen = model.objects.filter(business=business, active=True).exclude(seen_by_run_id=run_id)
     if any(f.name == "synced_at" for f in model._meta.concrete_fields):
         changes["synced_at"] = timezone.now()
-    return (
-        model.objects.filter(business=business, active=True)
-        .exclude(seen_by_run_id=run_id)
-        .update(**changes)
-    )
+        if listed_since is not None:
+            unseen = unseen.filter(synced_at__lt=listed_since)
+    return unseen.update(**changes)
 
 
 def mirror_delete_unseen(*, model: type[models.Model], business, run_id: int) -> int:
