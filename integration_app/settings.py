@@ -314,6 +314,8 @@ WEBHOOK_REJECTED_RETENTION_DAYS = env_int("WEBHOOK_REJECTED_RETENTION_DAYS", 7, 
 # How long a worker holds a draft, and when the sweeper resumes a draft left in a working state.
 INVOICE_DRAFT_LEASE_SECONDS = env_int("INVOICE_DRAFT_LEASE_SECONDS", 300, minimum=10)
 INVOICE_DRAFT_STALE_SECONDS = env_int("INVOICE_DRAFT_STALE_SECONDS", 300, minimum=10)
+# The longest custom period an invoice run may bill, in months.
+INVOICE_PERIOD_MAX_MONTHS = env_int("INVOICE_PERIOD_MAX_MONTHS", 24, minimum=1, maximum=120)
 
 # --- Static files, i18n -----------------------------------------------------------------------
 STATIC_URL = "static/"

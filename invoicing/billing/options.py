@@ -59,8 +59,11 @@ def billing_options_from(
     today: date,
     first_day_of_week: int | None = None,
     defaults: RoundingPolicy | None = None,
+    max_custom_months: int | None = None,
 ) -> BillingOptions:
     """Build options from raw values (strings from a form are accepted).
+
+    `max_custom_months` checks a custom period a person entered (see `custom_period_check`).
 
     Keys: `period` (preset name), `start`/`end` (ISO dates, custom only), `grouping`,
     `rounding_increment`, `rounding_direction`, `rounding_level` (each falls back to the
@@ -73,6 +76,7 @@ def billing_options_from(
         first_day_of_week=first_day_of_week,
         start=_optional_date(raw, "start"),
         end=_optional_date(raw, "end"),
+        max_custom_months=max_custom_months,
     )
     rounding = RoundingPolicy(
         increment_minutes=_integer(raw, "rounding_increment", policy.increment_minutes),

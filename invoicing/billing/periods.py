@@ -14,6 +14,8 @@ from invoicing.billing.errors import BillingOptionsError
 
 PRESETS = ("this_month", "last_month", "this_week", "last_week", "custom")
 MONDAY_IN_FRESHBOOKS = 1
+# A custom period a person enters: no earlier than this, no later than the end of next year.
+EARLIEST_CUSTOM_START = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,40 @@ def period_bounds_utc(period: Period, tz_name: str | None) -> tuple[datetime, da
     """UTC instants [start, end) covering the period's local days, for querying time entries."""
     zone = business_zone(tz_name)
     start_local = datetime.combine(period.start, time.min, tzinfo=zone)
-    end_local = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
-    return start_local.astimezone(UTC), end_local.astimezone(UTC)
+    try:
+        end_local = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
+    except OverflowError:  # the period ends on the last day a date can hold
+        end_local = datetime.max.replace(tzinfo=zone)
+    return _to_utc(start_local), _to_utc(end_local)
+
+
+def _to_utc(moment: datetime) -> datetime:
+    """The instant in UTC; the first and last days a date can hold clamp instead of overflowing."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        limit = datetime.min if moment.year == 1 else datetime.max
+        return limit.replace(tzinfo=UTC)
+
+
+def custom_period_check(period: Period, *, today: date, max_months: int) -> Period:
+    """Refuse a custom period a person entered that no invoice run can mean.
+
+    It may not start before 2000, end after next year, or span more than `max_months`.
+    """
+    if period.start < EARLIEST_CUSTOM_START:
+        raise BillingOptionsError(
+            "start", f"Choose a start date in {EARLIEST_CUSTOM_START.year} or later."
+        )
+    latest_end = date(today.year + 1, 12, 31)
+    if period.end > latest_end:
+        raise BillingOptionsError("end", f"Choose an end date no later than {latest_end}.")
+    months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month
+    if months > max_months or (months == max_months and period.end.day >= period.start.day):
+        raise BillingOptionsError(
+            "end", f"A period can span at most {max_months} months; choose a shorter one."
+        )
+    return period
 
 
 def this_month(today: date) -> Period:
@@ -105,8 +139,13 @@ def period_from_preset(
     first_day_of_week: int | None = None,
     start: date | None = None,
     end: date | None = None,
+    max_custom_months: int | None = None,
 ) -> Period:
-    """Resolve a preset name; `custom` needs `start` and `end`, the others ignore them."""
+    """Resolve a preset name; `custom` needs `start` and `end`, the others ignore them.
+
+    With `max_custom_months` (a period a person entered), a custom period is also checked by
+    `custom_period_check`.
+    """
     if preset == "this_month":
         return this_month(today)
     if preset == "last_month":
@@ -120,7 +159,10 @@ def period_from_preset(
             raise BillingOptionsError("start", "A custom period needs a start date.")
         if end is None:
             raise BillingOptionsError("end", "A custom period needs an end date.")
-        return custom(start, end)
+        period = custom(start, end)
+        if max_custom_months is not None:
+            custom_period_check(period, today=today, max_months=max_custom_months)
+        return period
     raise BillingOptionsError(
         "period", f"Unknown period {preset!r}; choose one of {', '.join(PRESETS)}."
     )

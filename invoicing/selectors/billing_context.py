@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from connections.models import ConnectedBusiness
@@ -133,6 +134,7 @@ def options_for(
         merged,
         today=today,
         first_day_of_week=first_day_of_week(business),
+        max_custom_months=settings.INVOICE_PERIOD_MAX_MONTHS,
         defaults=RoundingPolicy(
             increment_minutes=policy.rounding_increment,
             direction=policy.rounding_direction,

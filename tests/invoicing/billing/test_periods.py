@@ -137,3 +137,66 @@ def test_an_unknown_preset_is_an_options_error():
     with pytest.raises(BillingOptionsError) as error:
         period_from_preset("next_decade", today=date(2024, 5, 15))
     assert error.value.field == "period"
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_the_first_and_last_days_a_date_can_hold_give_bounds_instead_of_overflowing(zone):
+    start, end = period_bounds_utc(Period(date(1, 1, 1), date(9999, 12, 31)), zone)
+
+    assert start <= datetime(1, 1, 2, tzinfo=UTC)
+    assert end >= datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def test_a_custom_period_a_person_enters_must_start_in_2000_or_later():
+    with pytest.raises(BillingOptionsError) as refused:
+        period_from_preset(
+            "custom",
+            today=date(2026, 12, 3),
+            start=date(1999, 12, 31),
+            end=date(2000, 1, 31),
+            max_custom_months=24,
+        )
+    assert refused.value.field == "start"
+    assert "2000 or later" in refused.value.message
+
+
+def test_a_custom_period_a_person_enters_may_not_end_after_next_year():
+    with pytest.raises(BillingOptionsError) as refused:
+        period_from_preset(
+            "custom",
+            today=date(2026, 12, 3),
+            start=date(2027, 12, 1),
+            end=date(2028, 1, 1),
+            max_custom_months=24,
+        )
+    assert refused.value.field == "end"
+    assert "2027-12-31" in refused.value.message
+
+
+def test_a_custom_period_a_person_enters_spans_at_most_the_configured_months():
+    today = date(2026, 12, 3)
+    within = period_from_preset(
+        "custom", today=today, start=date(2024, 1, 15), end=date(2026, 1, 14), max_custom_months=24
+    )
+    assert within == Period(date(2024, 1, 15), date(2026, 1, 14))
+    with pytest.raises(BillingOptionsError) as refused:
+        period_from_preset(
+            "custom",
+            today=today,
+            start=date(2024, 1, 15),
+            end=date(2026, 1, 15),
+            max_custom_months=24,
+        )
+    assert refused.value.field == "end"
+    assert "24 months" in refused.value.message
+
+
+def test_far_dates_are_refused_with_a_reason_not_an_overflow():
+    with pytest.raises(BillingOptionsError):
+        period_from_preset(
+            "custom",
+            today=date(2026, 12, 3),
+            start=date(1, 1, 1),
+            end=date(9999, 12, 31),
+            max_custom_months=24,
+        )
