@@ -306,6 +306,10 @@ WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 120, minimu
 # An unverified callback gets its verification resent this often, this many times at most.
 WEBHOOK_RESEND_AFTER_SECONDS = env_int("WEBHOOK_RESEND_AFTER_SECONDS", 600, minimum=60)
 WEBHOOK_MAX_VERIFICATION_REQUESTS = env_int("WEBHOOK_MAX_VERIFICATION_REQUESTS", 6, minimum=1)
+# A received verifier is PUT back to FreshBooks at most once per subscription per this interval.
+WEBHOOK_VERIFICATION_INTERVAL_SECONDS = env_int(
+    "WEBHOOK_VERIFICATION_INTERVAL_SECONDS", 60, minimum=1
+)
 # Days processed (and rejected) deliveries are kept; failed ones are kept until replayed.
 WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30, minimum=1)
 WEBHOOK_REJECTED_RETENTION_DAYS = env_int("WEBHOOK_REJECTED_RETENTION_DAYS", 7, minimum=1)

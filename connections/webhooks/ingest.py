@@ -37,6 +37,7 @@ from integration_app.enqueue import (
     PROCESS_WEBHOOK_DELIVERY,
     enqueue_on_commit,
 )
+from integration_app.redis import get_redis
 
 logger = logging.getLogger(__name__)
 
@@ -136,19 +137,22 @@ def _row(
     )
 
 
-def _record_unchecked(row: WebhookDelivery) -> None:
-    """Store a refused or unmatched delivery unless its business used up this hour's share."""
+def _unchecked_share_left(business_id: int) -> int:
+    """How many more unsigned deliveries (refused, unmatched or verifications) the business's
+    hourly share still takes: anyone who knows the webhook URL can post those."""
     since = timezone.now() - timedelta(hours=1)
     recent = (
-        WebhookDelivery.objects.filter(
-            business_id=row.business_id,
-            received_at__gte=since,
-            status__in=[Status.REJECTED, Status.IGNORED],
-        )
+        WebhookDelivery.objects.filter(business_id=business_id, received_at__gte=since)
         .exclude(signature=Signature.VALID)
         .count()
     )
+    return unchecked_per_hour() - recent
+
+
+def _record_unchecked(row: WebhookDelivery) -> None:
+    """Store a refused or unmatched delivery unless its business used up this hour's share."""
     limit = unchecked_per_hour()
+    recent = limit - _unchecked_share_left(row.business_id)
     if recent >= limit:
         logger.debug("webhook for business %s not recorded: hourly cap reached", row.business_id)
         return
@@ -351,6 +355,10 @@ def _verification_receive(
             signature=Signature.NOT_SIGNED,
             fields={key: value for key, value in fields.items() if key != "verifier"},
         )
+    if _unchecked_share_left(business.pk) <= 0:
+        # Unsigned, so capped like every unchecked delivery; FreshBooks' own verification is
+        # asked for again by the sweeper (webhook_subscriptions_sweep) if this one was it.
+        return IngestResult(429, "too many unsigned deliveries this hour")
     row = _row(
         business=business,
         incoming=incoming,
@@ -389,5 +397,27 @@ def verifier_offer(*, subscription: WebhookSubscription, verifier: str) -> str:
         return "already verified"
     subscription.pending_verifier = verifier
     subscription.save(update_fields=["pending_verifier", "updated_at"])
-    enqueue_on_commit(CONFIRM_WEBHOOK_SUBSCRIPTION, subscription.pk)
+    countdown = _confirmation_countdown(subscription.pk)
+    if countdown is not None:
+        enqueue_on_commit(
+            CONFIRM_WEBHOOK_SUBSCRIPTION, subscription.pk, countdown=countdown or None
+        )
     return "verifier received"
+
+
+def _confirmation_countdown(subscription_pk: int) -> float | None:
+    """When to PUT the pending verifier back: at most once per subscription per interval.
+
+    The first offer in an interval is confirmed at once; later ones share one confirmation at
+    the interval's end, which PUTs whatever verifier is pending then (so FreshBooks' own, even
+    after forged offers). None: that confirmation is already scheduled. Held in Redis, so the
+    limit holds across every web process.
+    """
+    interval = settings.WEBHOOK_VERIFICATION_INTERVAL_SECONDS
+    key = f"{settings.REDIS_KEY_PREFIX}webhooks:verification-put:{subscription_pk}"
+    redis = get_redis()
+    if redis.set(key, "1", nx=True, ex=interval):
+        return 0.0
+    if redis.set(f"{key}:next", "1", nx=True, ex=interval):
+        return float(max(redis.ttl(key), 1))
+    return None

@@ -360,3 +360,38 @@ def test_registering_for_an_identity_that_must_reconnect_records_why_and_waits(
     assert len(freshbooks.calls) == 0
     errors = set(WebhookSubscription.objects.values_list("last_error", flat=True))
     assert errors == {f"FreshBooks identity {identity.pk} must be reconnected"}
+
+
+def test_unsigned_verification_posts_are_capped_like_other_unchecked_deliveries(
+    client, business, subscription, settings, sent_tasks, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_UNCHECKED_PER_HOUR = 20
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            verification(client, business, callback_id=501, verifier=f"forged-{n}").status_code
+            for n in range(60)
+        ]
+
+    assert WebhookDelivery.objects.filter(business=business).count() == 20
+    assert answers.count(200) == 20
+    assert set(answers[20:]) == {429}
+
+
+def test_a_verifier_is_put_back_at_most_once_per_subscription_per_interval(
+    client, business, subscription, settings, sent_tasks, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_VERIFICATION_INTERVAL_SECONDS = 60
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(verified=False, verifier="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(30):
+            verification(client, business, callback_id=501, verifier=f"offer-{n}")
+
+    confirmations = [task for task in sent_tasks if task[0] == "confirm_subscription"]
+    # One at once, and one at the interval's end that PUTs the verifier pending then.
+    assert confirmations[0][2] is None
+    assert len(confirmations) == 2
+    assert 0 < confirmations[1][2] <= 60
+    subscription.refresh_from_db()
+    assert subscription.pending_verifier == "offer-29"
