@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from sandbox import seed
 from sandbox.api.common import runtime
 from sandbox.api.control.common import optional_body
 from sandbox.db import Transaction
 from sandbox.errors import NotFound
+from sandbox.seed.build import seed
+from sandbox.seed.sizes import SeedSizes
 from sandbox.store import callbacks, clients, identities, invoices, projects, services, time_entries
 from sandbox.store.common import EVERYTHING
 
@@ -47,8 +48,8 @@ def reset():
 
 @blueprint.post("/seed")
 def seed_data():
-    sizes = seed.SeedSizes.parse(optional_body())
-    return jsonify(seed.seed(runtime().db, sizes)), 201
+    sizes = SeedSizes.parse(optional_body())
+    return jsonify(seed(runtime().db, sizes)), 201
 
 
 def _business_for(reader: Transaction, scope: str) -> dict[str, Any]:
