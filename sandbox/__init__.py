@@ -10,7 +10,7 @@ Layout:
   control API, so both emit the same webhook events.
 - ``api/``: the Flask blueprints serving FreshBooks' real paths, one module per family.
 - ``faults``, ``webhooks``: fault injection and webhook delivery.
-- ``api/control.py``: the ``/_sandbox/`` control API (only in control mode).
+- ``api/control/``: the ``/_sandbox/`` control API (only in control mode), one module per family.
 - ``control`` (a ``requests`` client for the control API) and ``process`` (start the sandbox as a
   subprocess) are what tests and benchmarks import.
 

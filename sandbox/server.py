@@ -31,7 +31,7 @@ from sandbox.db import Database
 from sandbox.errors import ApiError, NotFound, ValidationFailed
 from sandbox.faults import FaultRule
 from sandbox.runtime import Sandbox
-from sandbox.seed import seed_default_if_empty
+from sandbox.seed.build import seed_default_if_empty
 from sandbox.validation import LARGEST_ID
 
 logger = logging.getLogger("sandbox")

@@ -1,15 +1,8 @@
 """Invoices (reference §7).
 
-- New invoices are drafts (status 1, ``v3_status`` "draft"); ``customerid`` and ``create_date`` are
-  required; ``due_date`` is read-only (403, errno 1038); ``status`` must be a number (errno 1015)
-  and only 0-3 can be written; ``action_mark_as_sent`` sends.
-- Each line's ``amount`` is ``qty × unit_cost`` rounded half-up to cents. The invoice ``amount`` is
-  the sum of line amounts, less ``discount_value`` percent (``discount_total``, rounded to cents),
-  plus line taxes computed on the discounted line amounts (rounded once, on the total). This
-  reproduces the recorded invoice (4 × 5.00 with 13% tax, 6 × 4.00, 10% off = 41.94). With no
-  discount and no tax, the amount is exactly the sum of the line amounts.
-- A line's ``unit_cost.code`` must be the invoice's currency (stricter than FreshBooks is known to
-  be: a mismatch is a 422 rather than a silently mixed invoice).
+- New invoices are drafts (status 1, ``v3_status`` "draft"). What a payload may set, and how it is
+  checked, is in ``invoice_payloads``; the amounts and status labels recomputed on every save are
+  in ``invoice_amounts``.
 - PUT with ``lines`` replaces every line. A PUT containing ``vis_state`` applies only ``vis_state``.
   HTTP DELETE and ``vis_state: 1`` both delete; a deleted invoice can still be fetched by id and is
   listed only with ``search[vis_state]=1``. Updating a deleted invoice is errno 1011.
@@ -30,192 +23,12 @@ from sandbox.db import Transaction, dumps, loads
 from sandbox.errors import FieldError, NotFound, ValidationFailed
 from sandbox.store import clients
 from sandbox.store.common import Window, emit
-from sandbox.validation import (
-    LARGEST_ID,
-    MISSING,
-    Fields,
-    decimal_text,
-    money_text,
-    quantity_text,
-    round_cents,
-)
+from sandbox.store.invoice_amounts import line_documents, recompute
+from sandbox.store.invoice_payloads import read_fields
+from sandbox.validation import LARGEST_ID, Fields, quantity_text
 
-# status -> (v3_status, display_status, payment_status)
-STATUSES = {
-    1: ("draft", "draft", "unpaid"),
-    2: ("sent", "sent", "unpaid"),
-    3: ("viewed", "viewed", "unpaid"),
-    4: ("paid", "sent", "paid"),
-}
 STATUS_NAMES = {"draft": 1, "sent": 2, "viewed": 3, "paid": 4}
 INCLUDABLE = ("lines", "presentation")
-TEXT_FIELDS = ("notes", "terms", "po_number", "description", "discount_description", "language")
-
-
-def _money(amount: Decimal, code: str) -> dict[str, str]:
-    return {"amount": money_text(amount), "code": code}
-
-
-def _read_lines(fields: Fields, currency_code: str | None) -> Any:
-    if not fields.has("lines"):
-        return MISSING
-    raw = fields.payload["lines"]
-    if not isinstance(raw, list):
-        fields.fail("lines", "invalid", "lines must be a list")
-        return MISSING
-    lines = []
-    for index, item in enumerate(raw):
-        line_fields = Fields(item, "line")
-        line_type = line_fields.integer("type")
-        if line_type not in (MISSING, None, 0):
-            line_fields.fail("type", "invalid", "Only type 0 (normal) lines are supported")
-        qty = line_fields.decimal("qty", nullable=False)
-        unit_cost = item.get("unit_cost", MISSING) if isinstance(item, dict) else MISSING
-        amount, code = Decimal(0), currency_code
-        if unit_cost is not MISSING:
-            cost_fields = Fields(unit_cost, "unit_cost")
-            parsed = cost_fields.decimal("amount", required=True, nullable=False, minimum=None)
-            given_code = cost_fields.text("code", nullable=True, max_length=3)
-            for name, error in cost_fields.errors.items():
-                line_fields.errors.setdefault(f"unit_cost.{name}".replace(".__root__", ""), error)
-            if parsed is not MISSING:
-                amount = parsed
-            if given_code not in (MISSING, None):
-                code = given_code.upper()
-                if currency_code is not None and code != currency_code:
-                    line_fields.fail(
-                        "unit_cost.code", "invalid", "Line currency must match the invoice"
-                    )
-        line = {
-            "name": line_fields.text("name", max_length=255),
-            "description": line_fields.text("description"),
-            "taxName1": line_fields.text("taxName1", max_length=40),
-            "taxName2": line_fields.text("taxName2", max_length=40),
-            "taxNumber1": line_fields.text("taxNumber1", max_length=40),
-            "taxNumber2": line_fields.text("taxNumber2", max_length=40),
-            "taxAmount1": line_fields.decimal("taxAmount1"),
-            "taxAmount2": line_fields.decimal("taxAmount2"),
-            "compounded_tax": line_fields.boolean("compounded_tax"),
-        }
-        for name, error in line_fields.errors.items():
-            fields.errors.setdefault(f"lines[{index}].{name}", error)
-        if line_fields.errors:
-            continue
-        line = {name: value for name, value in line.items() if value is not MISSING}
-        line["qty"] = Decimal(1) if qty is MISSING else qty
-        line["unit_cost"] = amount
-        lines.append(line)
-    return lines
-
-
-def _line_documents(lines: list[dict], invoice_id: int, code: str, updated: str) -> list[dict]:
-    documents = []
-    for number, line in enumerate(lines, start=1):
-        qty, unit_cost = line["qty"], line["unit_cost"]
-        documents.append(
-            {
-                "lineid": number,
-                "invoiceid": invoice_id,
-                "type": 0,
-                "name": line.get("name") or "",
-                "description": line.get("description") or "",
-                "qty": quantity_text(qty),
-                "unit_cost": {"amount": decimal_text(unit_cost), "code": code},
-                "amount": _money(round_cents(qty * unit_cost), code),
-                "taxName1": line.get("taxName1") or "",
-                "taxAmount1": quantity_text(line.get("taxAmount1") or Decimal(0)),
-                "taxNumber1": line.get("taxNumber1"),
-                "taxName2": line.get("taxName2"),
-                "taxAmount2": quantity_text(line.get("taxAmount2") or Decimal(0)),
-                "taxNumber2": line.get("taxNumber2"),
-                "compounded_tax": bool(line.get("compounded_tax")),
-                "expenseid": 0,
-                "date": None,
-                "taskno": number,
-                "basecampid": 0,
-                "retainer_id": None,
-                "retainer_period_id": None,
-                "modern_project_id": None,
-                "modern_time_entries": [],
-                "updated": updated,
-            }
-        )
-    return documents
-
-
-def _recompute(invoice: dict[str, Any]) -> None:
-    code = invoice["currency_code"]
-    subtotal = sum((Decimal(line["amount"]["amount"]) for line in invoice["lines"]), Decimal(0))
-    discount_rate = Decimal(invoice["discount_value"]) / 100
-    discount_total = -round_cents(subtotal * discount_rate)
-    tax = Decimal(0)
-    for line in invoice["lines"]:
-        taxable = Decimal(line["amount"]["amount"]) * (1 - discount_rate)
-        first = taxable * Decimal(line["taxAmount1"]) / 100
-        base = taxable + first if line["compounded_tax"] else taxable
-        tax += first + base * Decimal(line["taxAmount2"]) / 100
-    amount = subtotal + discount_total + round_cents(tax)
-    paid = amount if invoice["status"] == 4 else Decimal(0)
-    invoice["amount"] = _money(amount, code)
-    invoice["discount_total"] = _money(discount_total, code)
-    invoice["paid"] = _money(paid, code)
-    invoice["net_paid_amount"] = _money(paid, code)
-    invoice["outstanding"] = _money(amount - paid, code)
-    invoice["v3_status"], invoice["display_status"], invoice["payment_status"] = STATUSES[
-        invoice["status"]
-    ]
-
-
-def _read_fields(
-    transaction: Transaction, business: dict[str, Any], payload: Any, *, creating: bool, code: str
-) -> dict[str, Any]:
-    fields = Fields(payload, "invoice")
-    if fields.has("due_date"):
-        fields.fail(
-            "due_date",
-            "read_only",
-            "Write access denied for field due_date. Set due_offset_days instead.",
-        )
-    changes: dict[str, Any] = {
-        "customerid": fields.integer("customerid", required=creating, nullable=False),
-        "due_offset_days": fields.integer("due_offset_days", nullable=False),
-        "invoice_number": fields.text("invoice_number", nullable=False, max_length=40),
-        "discount_value": fields.decimal("discount_value", nullable=False),
-        "currency_code": fields.text("currency_code", nullable=False, max_length=3),
-    }
-    for name in TEXT_FIELDS:
-        changes[name] = fields.text(name)
-    create_date = fields.day("create_date", required=creating, nullable=False)
-    if create_date is not MISSING:
-        changes["create_date"] = create_date.isoformat()
-    if fields.has("status"):
-        status = fields.payload["status"]
-        if isinstance(status, bool) or not isinstance(status, int):
-            fields.fail("status", "number", "The field 'status' must be a number.", status)
-        elif status not in (0, 1, 2, 3):
-            fields.fail("status", "invalid", "Only statuses 0 to 3 can be set.", status)
-        elif not creating:
-            changes["status"] = max(status, 1)
-    if fields.boolean("action_mark_as_sent") is True and not creating:
-        changes["status"] = 2
-    currency = changes["currency_code"]
-    if currency is not MISSING:
-        changes["currency_code"] = currency = currency.upper()
-    changes["lines"] = _read_lines(fields, code if currency is MISSING else currency)
-    fields.check()
-    changes = {name: value for name, value in changes.items() if value is not MISSING}
-    if "discount_value" in changes and changes["discount_value"] > 100:
-        raise ValidationFailed(
-            {"discount_value": FieldError("invalid", "Invalid percent value.")}, "invoice"
-        )
-    if "customerid" in changes and not clients.exists(
-        transaction, business["account_id"], changes["customerid"]
-    ):
-        raise ValidationFailed(
-            {"customerid": FieldError("unknown", "Client not found.", changes["customerid"])},
-            "invoice",
-        )
-    return changes
 
 
 def _next_number(transaction: Transaction, account_id: str) -> str:
@@ -259,7 +72,7 @@ def create(
     known_client = isinstance(peek, int) and not isinstance(peek, bool) and 0 < peek <= LARGEST_ID
     if known_client and clients.exists(transaction, account_id, peek):
         client_currency = clients.get(transaction, account_id, peek)["currency_code"]
-    changes = _read_fields(transaction, business, payload, creating=True, code=client_currency)
+    changes = read_fields(transaction, business, payload, creating=True, code=client_currency)
     client = clients.get(transaction, account_id, changes["customerid"])
     now = clock.utc_now()
     create_date = changes["create_date"]
@@ -321,7 +134,7 @@ def create(
     invoice["invoice_number"] = invoice.get("invoice_number") or _next_number(
         transaction, account_id
     )
-    invoice["lines"] = _line_documents(
+    invoice["lines"] = line_documents(
         lines, invoice["id"], invoice["currency_code"], clock.eastern(now)
     )
     invoice["presentation"] = _presentation(invoice["id"], business)
@@ -357,7 +170,7 @@ def _save(transaction: Transaction, invoice: dict[str, Any], now) -> None:
     invoice["due_date"] = due.isoformat()
     invoice["updated"] = clock.eastern(now)
     invoice["version"] = clock.eastern_version(now)
-    _recompute(invoice)
+    recompute(invoice)
     transaction.execute(
         "UPDATE invoices SET customerid = ?, create_date = ?, invoice_number = ?, vis_state = ?, "
         "updated_at = ?, data = ? WHERE id = ?",
@@ -413,7 +226,7 @@ def update(
             {"invoiceid": FieldError("deleted", "This invoice has been deleted.", invoice_id)},
             "invoice",
         )
-    changes = _read_fields(
+    changes = read_fields(
         transaction, business, payload, creating=False, code=invoice["currency_code"]
     )
     lines = changes.pop("lines", None)
@@ -425,7 +238,7 @@ def update(
     if "discount_value" in changes:
         invoice["discount_value"] = quantity_text(changes["discount_value"])
     if lines is not None:
-        invoice["lines"] = _line_documents(
+        invoice["lines"] = line_documents(
             lines, invoice_id, invoice["currency_code"], clock.eastern(now)
         )
     elif "currency_code" in changes:

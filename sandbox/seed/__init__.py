@@ -1,0 +1,24 @@
+"""Seeded data sets: the ``make run`` demo and any size a test or benchmark asks for.
+
+With ``businesses >= 2`` the last business is client-only: the first user is a client of the last
+full business and has a ``client`` membership on a business without an account.
+
+Every full business gets:
+- an owner (users take turns) and the other users as staff (employee, manager, accountant, admin);
+- ``team_members`` extra staff (employees and contractors) and a billable rate for all staff;
+- ``services`` services (the last is non-billable when there are four or more; every billable one
+  but the first has a business rate);
+- its share of ``clients``, in the given currencies;
+- ``projects_per_client`` projects per client cycling through the four billing methods, project
+  service rates on some ``service_rate`` projects, one fixed-price project (``"5000.00"``) and one
+  internal project;
+- its share of ``time_entries`` over ``months`` months: mostly project work, some client work
+  without a project, some internal, some without a service, some not billable,
+  ``billed_fraction`` of the billable ones billed; plus two running timers.
+
+The same ``seed`` gives the same data. Seeding raises no webhook events.
+
+Modules: ``sizes`` (what a caller may ask for), ``tables`` (the names objects draw from), ``people``
+and ``work`` (the builders: who, then what they bill), ``run`` (one pass's state) and ``build``
+(``seed`` and the summary it returns).
+"""

@@ -1,0 +1,85 @@
+"""Invoice line documents and the totals computed from them: the rounding rules, in one place.
+
+- Each line's ``amount`` is ``qty × unit_cost`` rounded half-up to cents. The invoice ``amount`` is
+  the sum of line amounts, less ``discount_value`` percent (``discount_total``, rounded to cents),
+  plus line taxes computed on the discounted line amounts (rounded once, on the total). This
+  reproduces the recorded invoice (4 × 5.00 with 13% tax, 6 × 4.00, 10% off = 41.94). With no
+  discount and no tax, the amount is exactly the sum of the line amounts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sandbox.validation import decimal_text, money_text, quantity_text, round_cents
+
+# status -> (v3_status, display_status, payment_status)
+STATUSES = {
+    1: ("draft", "draft", "unpaid"),
+    2: ("sent", "sent", "unpaid"),
+    3: ("viewed", "viewed", "unpaid"),
+    4: ("paid", "sent", "paid"),
+}
+
+
+def money(amount: Decimal, code: str) -> dict[str, str]:
+    return {"amount": money_text(amount), "code": code}
+
+
+def line_documents(lines: list[dict], invoice_id: int, code: str, updated: str) -> list[dict]:
+    documents = []
+    for number, line in enumerate(lines, start=1):
+        qty, unit_cost = line["qty"], line["unit_cost"]
+        documents.append(
+            {
+                "lineid": number,
+                "invoiceid": invoice_id,
+                "type": 0,
+                "name": line.get("name") or "",
+                "description": line.get("description") or "",
+                "qty": quantity_text(qty),
+                "unit_cost": {"amount": decimal_text(unit_cost), "code": code},
+                "amount": money(round_cents(qty * unit_cost), code),
+                "taxName1": line.get("taxName1") or "",
+                "taxAmount1": quantity_text(line.get("taxAmount1") or Decimal(0)),
+                "taxNumber1": line.get("taxNumber1"),
+                "taxName2": line.get("taxName2"),
+                "taxAmount2": quantity_text(line.get("taxAmount2") or Decimal(0)),
+                "taxNumber2": line.get("taxNumber2"),
+                "compounded_tax": bool(line.get("compounded_tax")),
+                "expenseid": 0,
+                "date": None,
+                "taskno": number,
+                "basecampid": 0,
+                "retainer_id": None,
+                "retainer_period_id": None,
+                "modern_project_id": None,
+                "modern_time_entries": [],
+                "updated": updated,
+            }
+        )
+    return documents
+
+
+def recompute(invoice: dict[str, Any]) -> None:
+    code = invoice["currency_code"]
+    subtotal = sum((Decimal(line["amount"]["amount"]) for line in invoice["lines"]), Decimal(0))
+    discount_rate = Decimal(invoice["discount_value"]) / 100
+    discount_total = -round_cents(subtotal * discount_rate)
+    tax = Decimal(0)
+    for line in invoice["lines"]:
+        taxable = Decimal(line["amount"]["amount"]) * (1 - discount_rate)
+        first = taxable * Decimal(line["taxAmount1"]) / 100
+        base = taxable + first if line["compounded_tax"] else taxable
+        tax += first + base * Decimal(line["taxAmount2"]) / 100
+    amount = subtotal + discount_total + round_cents(tax)
+    paid = amount if invoice["status"] == 4 else Decimal(0)
+    invoice["amount"] = money(amount, code)
+    invoice["discount_total"] = money(discount_total, code)
+    invoice["paid"] = money(paid, code)
+    invoice["net_paid_amount"] = money(paid, code)
+    invoice["outstanding"] = money(amount - paid, code)
+    invoice["v3_status"], invoice["display_status"], invoice["payment_status"] = STATUSES[
+        invoice["status"]
+    ]
