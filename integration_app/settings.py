@@ -163,7 +163,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "schedule-syncs": {"task": "sync.schedule_syncs", "schedule": float(SYNC_INTERVAL_SECONDS)},
     "sweep-sync-runs": {"task": "sync.sweep_sync_runs", "schedule": 120.0},
-    "sweep-drafts": {"task": "invoicing.sweep_drafts", "schedule": 120.0},
+    # Often, so a killed worker's draft resumes within a minute (lease + one sweep).
+    "sweep-drafts": {"task": "invoicing.sweep_drafts", "schedule": 15.0},
     "fire-due-schedules": {"task": "invoicing.fire_due_schedules", "schedule": 900.0},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
@@ -316,8 +317,9 @@ WEBHOOK_REJECTED_RETENTION_DAYS = env_int("WEBHOOK_REJECTED_RETENTION_DAYS", 7, 
 
 # --- Draft invoices ------------------------------------------------------------------------------
 # How long a worker holds a draft, and when the sweeper resumes a draft left in a working state.
-INVOICE_DRAFT_LEASE_SECONDS = env_int("INVOICE_DRAFT_LEASE_SECONDS", 300, minimum=10)
-INVOICE_DRAFT_STALE_SECONDS = env_int("INVOICE_DRAFT_STALE_SECONDS", 300, minimum=10)
+# A heartbeat renews the lease while the worker lives, so a dead worker's draft is free within it.
+INVOICE_DRAFT_LEASE_SECONDS = env_int("INVOICE_DRAFT_LEASE_SECONDS", 30, minimum=6)
+INVOICE_DRAFT_STALE_SECONDS = env_int("INVOICE_DRAFT_STALE_SECONDS", 30, minimum=1)
 # The longest custom period an invoice run may bill, in months.
 INVOICE_PERIOD_MAX_MONTHS = env_int("INVOICE_PERIOD_MAX_MONTHS", 24, minimum=1, maximum=120)
 

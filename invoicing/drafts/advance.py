@@ -32,6 +32,7 @@ from invoicing.drafts.errors import DraftRetryLater, LeaseLost
 from invoicing.drafts.lease import (
     draft_update,
     lease_claim,
+    lease_heartbeat,
     lease_release,
     lease_renew,
 )
@@ -56,7 +57,8 @@ def draft_advance(*, draft_id: int) -> DraftInvoice:
         return DraftInvoice.objects.get(pk=draft_id)
     try:
         if draft.state in RESUMABLE_STATES:
-            _advance(draft)
+            with lease_heartbeat(draft):
+                _advance(draft)
     except LeaseLost:
         logger.warning("draft %s: lease lost to another worker", draft_id)
     finally:

@@ -3,20 +3,30 @@
 A lease is a token and an expiry on the draft row, taken under a row lock. Every state change a
 worker makes is a conditional UPDATE that also checks the token, so a worker whose lease was taken
 over (it stalled past the expiry) cannot write over the new owner's progress.
+
+Leases are short (INVOICE_DRAFT_LEASE_SECONDS, 30 s) and a heartbeat thread renews them while the
+worker lives, also during a slow FreshBooks call, so a killed worker's draft is free again within
+one lease and the sweeper hands it to another worker within a minute.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from invoicing.drafts.errors import LeaseLost
 from invoicing.models import DraftInvoice
+
+logger = logging.getLogger(__name__)
 
 
 def lease_seconds() -> int:
@@ -45,6 +55,43 @@ def lease_renew(draft: DraftInvoice) -> None:
     if not held:
         raise LeaseLost(f"Draft #{draft.pk} was taken over by another worker.")
     draft.lease_expires_at = expires_at
+
+
+@contextmanager
+def lease_heartbeat(draft: DraftInvoice) -> Iterator[None]:
+    """Renew the draft's lease every third of its length until the block ends.
+
+    The renewal runs in a thread of its own, with its own database connection, so it goes on
+    while the worker waits on FreshBooks. It stops when the lease was taken over; the worker's
+    next conditional write then raises LeaseLost.
+    """
+    stop = threading.Event()
+
+    def renew_until_stopped() -> None:
+        queried = False
+        try:
+            while not stop.wait(lease_seconds() / 3):
+                queried = True
+                expires_at = timezone.now() + timedelta(seconds=lease_seconds())
+                held = DraftInvoice.objects.filter(
+                    pk=draft.pk, lease_token=draft.lease_token
+                ).update(lease_expires_at=expires_at)
+                if not held:
+                    logger.warning("draft %s: lease taken over; heartbeat stops", draft.pk)
+                    return
+        except Exception:  # a database hiccup: the lease runs out and the sweeper resumes it
+            logger.exception("draft %s: lease heartbeat failed", draft.pk)
+        finally:
+            if queried:
+                connection.close()
+
+    beat = threading.Thread(target=renew_until_stopped, name=f"lease-{draft.pk}", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
 
 
 def lease_release(draft: DraftInvoice) -> None:
