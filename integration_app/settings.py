@@ -24,6 +24,7 @@ from integration_app.env import (
     env_str,
     env_url,
 )
+from integration_app.logging import LOG_FORMATS, build_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every line logged while handling a request carries its id.
+    "integration_app.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -317,12 +320,9 @@ if IS_PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 # --- Logging ----------------------------------------------------------------------------------
+# JSON lines (one object per record, with request_id / task_id / task_name) for log shippers,
+# or readable text for a terminal; secrets in URLs are masked either way. See
+# integration_app/logging.py.
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("debug", "info", "warning", "error")).upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+LOG_FORMAT = env_choice("LOG_FORMAT", "json" if IS_PRODUCTION else "text", LOG_FORMATS)
+LOGGING = build_logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
