@@ -55,17 +55,24 @@ SECRET_KEYS = frozenset(
         "password1",
         "password2",
         "oldpassword",
+        "db.params",
     }
 )
 
 _NAMES = "|".join(sorted(SECRET_PARAMETERS, key=len, reverse=True))
 
-# The path segment after /webhooks/freshbooks/, up to the next slash, query or quote.
-_WEBHOOK_PATH = re.compile(r"(/webhooks/freshbooks/)[^/?#\s\"'<>]+", re.IGNORECASE)
-# name=value in a query string or form body; not part of a longer name (error_code, status_code).
-_PARAMETER = re.compile(rf"(?<![\w.-])({_NAMES})=[^&;#\s\"'<>]*", re.IGNORECASE)
-# "name": "value" in JSON (the token endpoint's request and response bodies).
-_JSON_MEMBER = re.compile(rf"(\"(?:{_NAMES})\"\s*:\s*)\"[^\"]*\"", re.IGNORECASE)
+# The path segment after /webhooks/freshbooks/, up to the next slash, query or quote; not the
+# route's placeholder ("/webhooks/freshbooks/{token}/" is how Sentry names the transaction).
+_WEBHOOK_PATH = re.compile(
+    r"(/webhooks/freshbooks/)(?!\{token\}(?:/|$))[^/?#\s\"'<>]+", re.IGNORECASE
+)
+# name=value in a query string or form body, or name='value' in a repr; not part of a longer name
+# (error_code, status_code).
+_PARAMETER = re.compile(
+    rf"(?<![\w.-])({_NAMES})=(?:'[^']*'|\"[^\"]*\"|[^&;#\s\"'<>]*)", re.IGNORECASE
+)
+# "name": "value" in JSON (the token endpoint's bodies), 'name': 'value' in a dict's repr.
+_JSON_MEMBER = re.compile(rf"""(["'](?:{_NAMES})["']\s*:\s*)(?:"[^"]*"|'[^']*')""", re.IGNORECASE)
 # Authorization: Bearer xyz / Basic xyz.
 _CREDENTIALS = re.compile(r"\b(Bearer|Basic)\s+[\w.~+/=-]+", re.IGNORECASE)
 
@@ -81,7 +88,15 @@ def mask_secrets(text: str) -> str:
 
 
 def is_secret_key(key: Any) -> bool:
-    return isinstance(key, str) and key.strip().lower().replace("_", "-") in _SECRET_KEYS_DASHED
+    """A key (header, field, member, variable) whose value is a secret, whatever it looks like.
+
+    The names above, and any ``*_token``, ``*_secret`` or ``*verifier*`` (``webhook_token``,
+    ``pending_verifier``, ``x-csrf-token``).
+    """
+    if not isinstance(key, str):
+        return False
+    name = key.strip().lower().replace("_", "-")
+    return name in _SECRET_KEYS_DASHED or name.endswith(("-token", "-secret")) or "verifier" in name
 
 
 _SECRET_KEYS_DASHED = frozenset(key.replace("_", "-") for key in SECRET_KEYS)

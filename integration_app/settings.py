@@ -19,6 +19,7 @@ from integration_app.env import (
     email_config,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -326,3 +327,17 @@ if IS_PRODUCTION:
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("debug", "info", "warning", "error")).upper()
 LOG_FORMAT = env_choice("LOG_FORMAT", "json" if IS_PRODUCTION else "text", LOG_FORMATS)
 LOGGING = build_logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# --- Error reports (Sentry) --------------------------------------------------------------------
+# Off unless SENTRY_DSN is set; tokens, codes and verifiers are scrubbed: integration_app/sentry.py
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    env_url("SENTRY_DSN", base=False)  # validates the scheme and host
+    from integration_app.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", APP_ENV),
+        release=env_str("SENTRY_RELEASE", "") or None,
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0),
+    )
