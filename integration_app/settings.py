@@ -377,11 +377,15 @@ LOGGING = build_logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 SENTRY_DSN = env_str("SENTRY_DSN", "")
 if SENTRY_DSN:
     env_url("SENTRY_DSN", base=False)  # validates the scheme and host
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", APP_ENV)
+SENTRY_RELEASE = env_str("SENTRY_RELEASE", "")
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0)
+if SENTRY_DSN:
     from integration_app.sentry import sentry_init
 
     sentry_init(
         dsn=SENTRY_DSN,
-        environment=env_str("SENTRY_ENVIRONMENT", APP_ENV),
-        release=env_str("SENTRY_RELEASE", "") or None,
-        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0),
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE or None,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
