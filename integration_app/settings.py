@@ -128,6 +128,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss"))
 # Prefix of the app's own Redis keys (locks, rate limits), to share one Redis between installations.
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "")
+# Django's cache: rate limits (allauth's login limits among them) must be shared by every web
+# process, so it is Redis, never a per-process memory cache. Its keys carry REDIS_KEY_PREFIX
+# (each `make test` run has its own). Never call cache.clear(): it flushes the whole Redis database,
+# Celery's queues included.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_KEY_PREFIX}cache",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+    },
+}
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", REDIS_URL, schemes=("redis", "rediss", "amqp"))
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
@@ -194,6 +206,15 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[FreshBooks Billing] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's defaults, except that failed logins count per address and per address-and-account
+# (accounts/adapter.py makes the "key" both), never per account alone: a stranger elsewhere cannot
+# lock a victim out. (ACCOUNT_LOGIN_ATTEMPTS_LIMIT/_TIMEOUT are deprecated in favour of this.)
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Proxies in front of the app that append to X-Forwarded-For (a load balancer: 1). 0 trusts none
+# and uses the connecting address, which behind a proxy is the proxy's: every visitor would share
+# one address and its per-address limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 LOGIN_REDIRECT_URL = "dashboard"
 LOGIN_URL = "account_login"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
