@@ -5,9 +5,10 @@ Webhooks get their own queue so a long sync or invoice run never delays them.
 
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Queue
 
+from integration_app import logging as app_logging
 from integration_app.startup import load_settings_or_exit
 
 load_settings_or_exit()
@@ -18,3 +19,11 @@ app.conf.task_queues = [Queue(name) for name in ("webhooks", "sync", "invoicing"
 # `<app>.tasks` of every installed app, and the task modules of the domain packages.
 app.autodiscover_tasks()
 app.autodiscover_tasks(["connections.webhooks", "invoicing.sync", "invoicing.drafts"])
+
+# Workers and beat log through Django's LOGGING (JSON in production) instead of Celery's own
+# set-up; every line a task logs carries its task id and name, and the id of the request that
+# queued it.
+signals.setup_logging.connect(app_logging.configure_from_settings, weak=False)
+signals.before_task_publish.connect(app_logging.celery_before_task_publish, weak=False)
+signals.task_prerun.connect(app_logging.celery_task_prerun, weak=False)
+signals.task_postrun.connect(app_logging.celery_task_postrun, weak=False)

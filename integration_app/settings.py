@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from integration_app.env import (
@@ -19,11 +20,13 @@ from integration_app.env import (
     email_config,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
     env_url,
 )
+from integration_app.logging import LOG_FORMATS, build_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_celery_beat",
+    "csp",
     "integration_app",
     "accounts",
     "connections",
@@ -64,12 +68,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every line logged while handling a request carries its id.
+    "integration_app.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "integration_app.security.ContentSecurityPolicyMiddleware",
+    "integration_app.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "integration_app.security.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -119,6 +128,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss"))
 # Prefix of the app's own Redis keys (locks, rate limits), to share one Redis between installations.
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "")
+# Django's cache: rate limits (allauth's login limits among them) must be shared by every web
+# process, so it is Redis, never a per-process memory cache. Its keys carry REDIS_KEY_PREFIX
+# (each `make test` run has its own). Never call cache.clear(): it flushes the whole Redis database,
+# Celery's queues included.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_KEY_PREFIX}cache",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+    },
+}
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", REDIS_URL, schemes=("redis", "rediss", "amqp"))
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
@@ -186,6 +207,15 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[FreshBooks Billing] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's defaults, except that failed logins count per address and per address-and-account
+# (accounts/adapter.py makes the "key" both), never per account alone: a stranger elsewhere cannot
+# lock a victim out. (ACCOUNT_LOGIN_ATTEMPTS_LIMIT/_TIMEOUT are deprecated in favour of this.)
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Proxies in front of the app that append to X-Forwarded-For (a load balancer: 1). 0 trusts none
+# and uses the connecting address, which behind a proxy is the proxy's: every visitor would share
+# one address and its per-address limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 LOGIN_REDIRECT_URL = "dashboard"
 LOGIN_URL = "account_login"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -356,13 +386,67 @@ if IS_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# --- Logging ----------------------------------------------------------------------------------
-LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("debug", "info", "warning", "error")).upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+# Content-Security-Policy (django-csp 4; Django 5.2 has none of its own). Everything from the app's
+# own origin, no inline script or style, no framing. form-action also allows FreshBooks' authorize
+# origin and admin pages allow style attributes: both added per response by
+# integration_app.security.ContentSecurityPolicyMiddleware, which explains why.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "upgrade-insecure-requests": IS_PRODUCTION,
+    },
 }
+# Browser features no page of the app uses, switched off for every page (and anything it embeds).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+    )
+}
+
+# --- Logging ----------------------------------------------------------------------------------
+# JSON lines (one object per record, with request_id / task_id / task_name) for log shippers,
+# or readable text for a terminal; secrets in URLs are masked either way. See
+# integration_app/logging.py.
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("debug", "info", "warning", "error")).upper()
+LOG_FORMAT = env_choice("LOG_FORMAT", "json" if IS_PRODUCTION else "text", LOG_FORMATS)
+LOGGING = build_logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# --- Error reports (Sentry) --------------------------------------------------------------------
+# Off unless SENTRY_DSN is set; tokens, codes and verifiers are scrubbed: integration_app/sentry.py
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    env_url("SENTRY_DSN", base=False)  # validates the scheme and host
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", APP_ENV)
+SENTRY_RELEASE = env_str("SENTRY_RELEASE", "")
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0)
+if SENTRY_DSN:
+    from integration_app.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE or None,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

@@ -1,8 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from integration_app.health import healthz
 from invoicing.urls import invoice_urlpatterns
+
+# Admin's own login form has none of allauth's rate limits; everyone signs in through allauth's.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("accounts.urls")),

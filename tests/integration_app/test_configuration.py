@@ -52,6 +52,9 @@ def test_check_deploy_with_production_settings_has_no_warnings():
         ("DATABASE_CONN_MAX_AGE", "ten", "DATABASE_CONN_MAX_AGE must be a whole number"),
         ("FIELD_ENCRYPTION_KEYS", "not-a-key", "FIELD_ENCRYPTION_KEYS entry 1 is not a Fernet key"),
         ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of json, text"),
+        ("TRUSTED_PROXY_COUNT", "one", "TRUSTED_PROXY_COUNT must be a whole number"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "2", "SENTRY_TRACES_SAMPLE_RATE must be between 0.0 and 1.0"),
     ],
 )
 def test_a_malformed_value_stops_start_up_with_one_line_naming_it(variable, value, message):
