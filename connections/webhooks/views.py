@@ -33,7 +33,12 @@ def _capped_body(request: HttpRequest) -> tuple[bytes, bool]:
         declared = 0
     if declared > limit:
         return b"", True
-    body = request.read(limit + 1)
+    if not declared and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # No Content-Length, so Django's request stream reads nothing; the server (gunicorn)
+        # has already decoded the chunks in wsgi.input, still capped here.
+        body = request.META["wsgi.input"].read(limit + 1)
+    else:
+        body = request.read(limit + 1)
     return body[:limit], len(body) > limit
 
 
