@@ -237,7 +237,7 @@ _CAPTURE_AN_ERROR = textwrap.dedent(
     wsgiref.util.setup_testing_defaults(environ)
     statuses = []
     with mock.patch(
-        "connections.webhook_views.webhook_delivery_receive",
+        "connections.webhooks.views.webhook_delivery_receive",
         side_effect=failing_ingest,
     ):
         app = get_wsgi_application()
