@@ -6,8 +6,8 @@ sane incoming ``X-Request-ID`` header or generated, and echoed in the response),
 
 Why the standard library and not django-structlog: every line we care about is already emitted
 through :mod:`logging`, by Django (``django.request``, ``django.server``), Celery, gunicorn and our
-own modules. A formatter, a filter, contextvars, one middleware and three Celery signals give all of
-them the same JSON shape and context, in about two hundred lines with no new dependency.
+own modules. A formatter, a filter, contextvars, one middleware and four Celery signals give all of
+them the same JSON shape and context, in this one module and with no new dependency.
 django-structlog would add structlog and django-ipware, give us a second logging API to teach, and
 still need this stdlib bridge for the third-party records, which are most of what operators read.
 
