@@ -6,7 +6,6 @@ support of its own, it arrives in Django 6.0). This module adds what depends on 
 - ``form-action`` allows FreshBooks' authorize origin (``FRESHBOOKS_AUTH_BASE_URL``), read per
   response: "Connect FreshBooks" is a form POST that the app answers with a redirect to FreshBooks,
   and browsers (Chromium) apply ``form-action`` to the redirect too.
-- On ``/admin/`` only, ``style-src-attr 'unsafe-inline'`` (see ``ADMIN_STYLE_ATTRIBUTES``).
 """
 
 from __future__ import annotations
@@ -14,18 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers
-
-# The admin's status badges (connections/admin.py colour_badge, connections/webhook_admin.py and
-# invoicing/invoice_admin.py _badge) still colour themselves with style="..." attributes. Until
-# they only emit class="status-badge" data-tone="..." (styled by static/css/admin_extra.css),
-# admin pages allow inline style *attributes*, nothing more: no <style> elements, no inline
-# script, and url() in a style attribute still obeys img-src 'self', so it cannot send data out.
-# Set to False once those helpers changed (and the CSP test's admin expectation with it).
-ADMIN_STYLE_ATTRIBUTES = True
 
 
 def origin(url: str) -> str:
@@ -43,8 +33,6 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             *update.get("form-action", ()),
             origin(settings.FRESHBOOKS_AUTH_BASE_URL),
         ]
-        if ADMIN_STYLE_ATTRIBUTES and request.path_info.startswith("/admin/"):
-            update["style-src-attr"] = [UNSAFE_INLINE]
         parts.update = update
         return parts
 

@@ -231,7 +231,10 @@ def webhook_subscriptions_sync(*, business_pk: int) -> SubscriptionSync:
     )
     if business is None:
         return SubscriptionSync()
-    lock = get_redis().lock(f"webhook-subscriptions:business:{business_pk}", SYNC_LOCK_SECONDS)
+    lock = get_redis().lock(
+        f"{settings.REDIS_KEY_PREFIX}webhook-subscriptions:business:{business_pk}",
+        SYNC_LOCK_SECONDS,
+    )
     if not lock.acquire(blocking=False):
         raise SubscriptionSyncBusy(business_pk)
     try:
