@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -141,7 +142,7 @@ CELERY_TASK_ROUTES = {
     "invoicing.*": {"queue": "invoicing"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
     # Longer than the longest task, or a slow task is redelivered while it still runs.
     "visibility_timeout": CELERY_TASK_TIME_LIMIT * 2,
 }
