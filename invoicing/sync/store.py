@@ -1,4 +1,8 @@
-"""Batch upserts of FreshBooks objects into the mirrors: one statement per page."""
+"""Batch upserts of FreshBooks objects into the mirrors: one statement per page.
+
+The model is any mirror (`Mirror` subclasses, team members, rates), reached through its default
+manager as generic Django code does; every mirror's is its plain `objects`.
+"""
 
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ def mirror_upsert(
     if not rows:
         return outcome
     existing = set(
-        model.objects.filter(business=business, **{f"{key}__in": list(rows)}).values_list(
+        model._default_manager.filter(business=business, **{f"{key}__in": list(rows)}).values_list(
             key, flat=True
         )
     )
@@ -69,7 +73,7 @@ def mirror_upsert(
     update_fields += ["raw", "seen_by_run_id"]
     if any(f.name == "synced_at" for f in model._meta.concrete_fields):
         update_fields.append("synced_at")
-    model.objects.bulk_create(
+    model._default_manager.bulk_create(
         objects,
         update_conflicts=True,
         unique_fields=["business", key],
@@ -84,7 +88,7 @@ def mirror_deactivate_unseen(*, model: type[models.Model], business, run_id: int
     if any(f.name == "synced_at" for f in model._meta.concrete_fields):
         changes["synced_at"] = timezone.now()
     return (
-        model.objects.filter(business=business, active=True)
+        model._default_manager.filter(business=business, active=True)
         .exclude(seen_by_run_id=run_id)
         .update(**changes)
     )
@@ -92,5 +96,7 @@ def mirror_deactivate_unseen(*, model: type[models.Model], business, run_id: int
 
 def mirror_delete_unseen(*, model: type[models.Model], business, run_id: int) -> int:
     """Rates have no deleted state: one FreshBooks no longer lists is removed."""
-    deleted, _ = model.objects.filter(business=business).exclude(seen_by_run_id=run_id).delete()
+    deleted, _ = (
+        model._default_manager.filter(business=business).exclude(seen_by_run_id=run_id).delete()
+    )
     return deleted
