@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 
 class _LiveConnectionCount(TypedDict):
+    """What get_queryset annotates on every user the admin shows."""
+
     live_connection_count: int
 
 
