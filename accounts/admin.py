@@ -1,12 +1,25 @@
 """Operators' view of users: who they are, whether they may sign in, how many FreshBooks logins
 they have connected (counted in the list query)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from accounts.models import User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _LiveConnectionCount(TypedDict):
+    """What get_queryset annotates on every user the admin shows."""
+
+    live_connection_count: int
 
 
 @admin.register(User)
@@ -48,5 +61,5 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     @admin.display(description="FreshBooks logins", ordering="live_connection_count")
-    def freshbooks_logins(self, user: User) -> int:
+    def freshbooks_logins(self, user: WithAnnotations[User, _LiveConnectionCount]) -> int:
         return user.live_connection_count

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 
@@ -10,7 +12,9 @@ class BusinessPickerForm(forms.Form):
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["business_ids"].choices = [
+        # self.fields holds copies of the fields declared above, of the same classes.
+        business_ids = cast(forms.TypedMultipleChoiceField, self.fields["business_ids"])
+        business_ids.choices = [
             (choice.business_id, choice.name) for choice in choices if choice.connectable
         ]
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from connections.models import ConnectedBusiness, Connection, FreshBooksIdentity, WebhookDelivery
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 @dataclass(frozen=True)
@@ -105,9 +110,27 @@ def connections_for_user(user) -> QuerySet[Connection]:
     )
 
 
-def dashboard_connections(user) -> list[Connection]:
+class DashboardBusinessAttributes(TypedDict):
+    last_webhook_at: datetime | None  # annotated by connections_for_user
+    health: Health  # set by dashboard_connections
+
+
+class DashboardConnectionAttributes(TypedDict):
+    # The prefetch's `to_attr` in connections_for_user.
+    active_businesses: list[WithAnnotations[ConnectedBusiness, DashboardBusinessAttributes]]
+    health: Health  # set by dashboard_connections
+
+
+def dashboard_connections(
+    user,
+) -> list[WithAnnotations[Connection, DashboardConnectionAttributes]]:
     """`connections_for_user`, each connection and business carrying its `health`."""
-    connections = list(connections_for_user(user))
+    # The stubs cannot follow a prefetch's to_attr nor an annotation inside a Prefetch; the loop
+    # below sets both healths before the list leaves this function.
+    connections = cast(
+        "list[WithAnnotations[Connection, DashboardConnectionAttributes]]",
+        list(connections_for_user(user)),
+    )
     for connection in connections:
         connection.health = identity_health(connection.identity)
         for business in connection.active_businesses:

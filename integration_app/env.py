@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlparse
 
 import environ
@@ -107,7 +108,7 @@ def env_url(
     return value.rstrip("/") if base else value
 
 
-def database_config(name: str, default: str) -> dict:
+def database_config(name: str, default: str) -> dict[str, Any]:
     value = _raw(name) or default
     scheme = urlparse(value).scheme
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
@@ -123,7 +124,7 @@ def database_config(name: str, default: str) -> dict:
     return config
 
 
-def email_config(name: str) -> dict:
+def email_config(name: str) -> dict[str, Any]:
     value = env_str(name, required=True)
     try:
         return environ.Env.email_url_config(value)

@@ -116,6 +116,8 @@ def scrub(value: Any, *, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         # Header lists come as [name, value] pairs.
         if len(value) == 2 and is_secret_key(value[0]) and isinstance(value[1], str):
-            return type(value)((value[0], MASK))
-        return type(value)(scrub(item, depth=depth + 1) for item in value)
+            pair = [value[0], MASK]
+            return tuple(pair) if isinstance(value, tuple) else pair
+        items = [scrub(item, depth=depth + 1) for item in value]
+        return tuple(items) if isinstance(value, tuple) else items
     return value

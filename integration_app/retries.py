@@ -1,7 +1,8 @@
 """How long a Celery task waits before its next try: exponential backoff with full jitter.
 
 Celery's own formula (`get_exponential_backoff_interval`), so every task backs off alike; a
-`Retry-After` from FreshBooks is a floor, never shortened by the jitter.
+`Retry-After` from FreshBooks is a floor, never shortened by the jitter. Celery's formula draws the
+jitter with `random.randrange`, so `factor` and `maximum` are whole seconds.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from celery.utils.time import get_exponential_backoff_interval
 
 
 def retry_countdown(
-    retries: int, *, factor: float, maximum: float, retry_after: float | None = None
+    retries: int, *, factor: int, maximum: int, retry_after: float | None = None
 ) -> float:
     backoff = get_exponential_backoff_interval(
         factor=factor, retries=retries, maximum=maximum, full_jitter=True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
@@ -162,7 +163,7 @@ CELERY_TASK_ROUTES = {
     "invoicing.*": {"queue": "invoicing"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
     # Longer than the longest task, or a slow task is redelivered while it still runs.
     "visibility_timeout": CELERY_TASK_TIME_LIMIT * 2,
 }
@@ -406,7 +407,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Browser features no page of the app uses, switched off for every page (and anything it embeds).
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",

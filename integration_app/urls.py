@@ -6,7 +6,7 @@ from integration_app.health import healthz
 from invoicing.urls import invoice_urlpatterns
 
 # Admin's own login form has none of allauth's rate limits; everyone signs in through allauth's.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's documented way to guard admin's login
 
 urlpatterns = [
     path("", include("accounts.urls")),

@@ -19,7 +19,7 @@ from integration_app.admin_tools import colour_badge
 
 class ConnectedBusinessInline(admin.TabularInline):
     model = ConnectedBusiness
-    fields = ["name", "business_id", "account_id", "role", "active", "sync_state", "last_synced_at"]
+    fields = ("name", "business_id", "account_id", "role", "active", "sync_state", "last_synced_at")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin, messages
 from django.db.models import OuterRef, QuerySet
 from django.http import HttpRequest
@@ -19,6 +21,15 @@ from connections.selectors import (
 from connections.services.tokens import ReauthorizationRequired, identity_token_refresh
 from integration_app.admin_tools import colour_badge, count_of
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _LiveConnectionCount(TypedDict):
+    """What get_queryset annotates on every identity the admin shows."""
+
+    live_connection_count: int
+
 
 @admin.register(FreshBooksIdentity)
 class FreshBooksIdentityAdmin(admin.ModelAdmin):
@@ -35,7 +46,7 @@ class FreshBooksIdentityAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["=identity_id", "email", "first_name", "last_name"]
     # access_token / refresh_token are deliberately absent from every admin view.
-    fields = [
+    fields = (
         "identity_id",
         "identity_uuid",
         "email",
@@ -53,7 +64,7 @@ class FreshBooksIdentityAdmin(admin.ModelAdmin):
         "memberships",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = fields
     actions = ["refresh_tokens"]
 
@@ -91,7 +102,9 @@ class FreshBooksIdentityAdmin(admin.ModelAdmin):
         return colour_badge("ok", f"in {timesince(now, expires_at)}")
 
     @admin.display(description="live connections", ordering="live_connection_count")
-    def live_connections(self, identity: FreshBooksIdentity) -> int:
+    def live_connections(
+        self, identity: WithAnnotations[FreshBooksIdentity, _LiveConnectionCount]
+    ) -> int:
         return identity.live_connection_count
 
     @admin.action(description="Refresh the access token now")

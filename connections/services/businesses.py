@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -123,6 +124,17 @@ def business_webhook_url(business: ConnectedBusiness) -> str:
     return f"{settings.PUBLIC_BASE_URL}/webhooks/freshbooks/{business.webhook_token}/"
 
 
+def callback_id_of(callback: dict[str, Any]) -> int | None:
+    """FreshBooks' id of a callback it listed or created, or None when it has no readable one."""
+    value = callback.get("callbackid", callback.get("id"))
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _remote_callbacks_remove(
     *, connection: Connection, businesses: list[ConnectedBusiness]
 ) -> list[str]:
@@ -147,8 +159,9 @@ def _remote_callbacks_remove(
 def _callbacks_delete(*, client: FreshBooksClient, business: ConnectedBusiness) -> None:
     webhook_url = business_webhook_url(business)
     for callback in list(client.iter_callbacks(business.account_id)):
-        if callback.get("uri") == webhook_url:
-            callback_id = callback.get("callbackid", callback.get("id"))
+        callback_id = callback_id_of(callback)
+        # One without a readable id cannot be addressed (the URL would end in "None").
+        if callback.get("uri") == webhook_url and callback_id is not None:
             client.delete_callback(business.account_id, callback_id)
     business_hooks.run_on_callbacks_removed(business.pk)
 

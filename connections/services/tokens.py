@@ -60,8 +60,12 @@ def identity_error_record(*, identity_id: int, message: str) -> None:
     )
 
 
-def identity_access_token(*, identity_id: int) -> tuple[str, datetime]:
-    """A usable access token and its expiry, refreshing first when it is close to expiry."""
+def identity_access_token(*, identity_id: int) -> tuple[str, datetime | None]:
+    """A usable access token and its expiry, refreshing first when it is close to expiry.
+
+    The expiry is the one stored on the identity row, which may be None (the column is nullable);
+    a caller caching the token treats None as "ask again next time".
+    """
     identity = FreshBooksIdentity.objects.only(
         "access_token", "access_token_expires_at", "state"
     ).get(pk=identity_id)
@@ -74,8 +78,10 @@ def identity_access_token(*, identity_id: int) -> tuple[str, datetime]:
 
 def identity_token_refresh(
     *, identity_id: int, stale_access_token: str | None = None, force: bool = False
-) -> tuple[str, datetime]:
+) -> tuple[str, datetime | None]:
     """Rotate the pair unless another worker already did; returns (access token, expiry).
+
+    A pair another worker stored is returned as the row holds it, so its expiry may be None.
 
     ``stale_access_token`` is the token the caller found wanting: if the row holds a different one
     after the lock, someone refreshed in the meantime and that token is used. ``force`` refreshes
@@ -91,6 +97,7 @@ def identity_token_refresh(
         if already_rotated or not (force or _needs_refresh(identity, now=timezone.now())):
             return identity.access_token, identity.access_token_expires_at
         spent_refresh_token = identity.refresh_token
+        failure: FreshBooksError
         try:
             token_set = oauth_client().refresh(spent_refresh_token)
         except InvalidGrant as error:

@@ -48,7 +48,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["business"]
     search_fields = ["business__name", "business__account_id", "callback_id"]
     # verifier and pending_verifier are deliberately absent from every admin view.
-    fields = [
+    fields = (
         "business",
         "event",
         "uri",
@@ -61,7 +61,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         "last_error_at",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = fields
     actions = ["reregister"]
 
@@ -110,7 +110,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["object_id", "name", "account_id", "business__name"]
     date_hierarchy = "received_at"
     ordering = ["-received_at"]
-    fields = [
+    fields = (
         "business",
         "subscription",
         "name",
@@ -132,7 +132,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "remote_ip",
         "headers",
         "raw_body",
-    ]
+    )
     readonly_fields = fields
     actions = ["replay"]
 

@@ -154,6 +154,9 @@ def webhook_delivery_process(*, delivery_id: int) -> str:
     delivery = _claim(delivery_id)
     if delivery is None:
         return "skipped"
+    object_id = delivery.object_id
+    if object_id is None:  # _claim returns None for a delivery without an object id
+        raise ValueError(f"claimed webhook delivery {delivery.pk} has no object id")
     business = ConnectedBusiness.objects.select_related("connection__identity").get(
         pk=delivery.business_id
     )
@@ -168,7 +171,7 @@ def webhook_delivery_process(*, delivery_id: int) -> str:
         _finish(delivery, Status.IGNORED, error=f"the app does not process {delivery.noun} events")
         return delivery.status
     try:
-        outcome = handler(business=business, noun=delivery.noun, object_id=delivery.object_id)
+        outcome = handler(business=business, noun=delivery.noun, object_id=object_id)
     except ReauthorizationRequired:
         _hold(delivery)
     except (FreshBooksError, registry.RetryLater) as error:

@@ -27,7 +27,7 @@ from connections.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from connections.services.businesses import business_webhook_url
+from connections.services.businesses import business_webhook_url, callback_id_of
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
 from connections.webhooks.ingest import VERIFY_EVENT, verifier_offer
@@ -54,14 +54,6 @@ class SubscriptionSyncBusy(Exception):
 def webhook_events() -> tuple[str, ...]:
     """The nouns a business subscribes to; each takes every verb (FreshBooks: "parent event")."""
     return tuple(settings.FRESHBOOKS_WEBHOOK_EVENTS)
-
-
-def _callback_id(callback: dict[str, Any]) -> int | None:
-    value = callback.get("callbackid", callback.get("id"))
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _is_ours(callback: dict[str, Any], business: ConnectedBusiness) -> bool:
@@ -119,7 +111,7 @@ class SubscriptionSync:
 
 def _callback_save(*, subscription: WebhookSubscription, callback: dict[str, Any]) -> None:
     """Store a new callback id and apply a verification POST that may already have come."""
-    callback_id = _callback_id(callback)
+    callback_id = callback_id_of(callback)
     with transaction.atomic():
         ConnectedBusiness.objects.select_for_update().filter(pk=subscription.business_id).first()
         subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
@@ -154,6 +146,10 @@ def _callback_save(*, subscription: WebhookSubscription, callback: dict[str, Any
 
 
 def _resend(client: FreshBooksClient, subscription: WebhookSubscription) -> None:
+    """Only for a subscription holding a callback id: its callers found it by that id, adopted a
+    listed callback (listed ones all have one), or queried for a non-null one."""
+    if subscription.callback_id is None:
+        raise ValueError(f"webhook subscription {subscription.pk} has no callback id to resend")
     client.resend_callback_verification(subscription.business.account_id, subscription.callback_id)
     WebhookSubscription.objects.filter(pk=subscription.pk).update(
         verification_requested_at=timezone.now(),
@@ -164,12 +160,17 @@ def _resend(client: FreshBooksClient, subscription: WebhookSubscription) -> None
 def _subscriptions_sync(
     client: FreshBooksClient, business: ConnectedBusiness, subscriptions: list[WebhookSubscription]
 ) -> SubscriptionSync:
-    ours = [cb for cb in client.iter_callbacks(business.account_id) if _is_ours(cb, business)]
-    by_id = {_callback_id(cb): cb for cb in ours}
+    # By id. A callback listed without a readable id can be neither re-verified, adopted nor
+    # deleted (its URL would need the id), so it is left alone.
+    ours: dict[int, dict[str, Any]] = {}
+    for callback in client.iter_callbacks(business.account_id):
+        callback_id = callback_id_of(callback)
+        if callback_id is not None and _is_ours(callback, business):
+            ours[callback_id] = callback
     kept: set[int | None] = set()
     created = resent = 0
     for subscription in subscriptions:
-        current = by_id.get(subscription.callback_id) if subscription.callback_id else None
+        current = ours.get(subscription.callback_id) if subscription.callback_id else None
         if (
             current
             and current.get("uri") == subscription.uri
@@ -187,17 +188,17 @@ def _subscriptions_sync(
             continue
         adoptable = next(
             (
-                cb
-                for cb in ours
+                callback_id
+                for callback_id, cb in ours.items()
                 if cb.get("uri") == subscription.uri
                 and cb.get("event") == subscription.event
-                and _callback_id(cb) not in kept
+                and callback_id not in kept
             ),
             None,
         )
         if adoptable is not None:  # created earlier by a task that died before saving the id
-            _callback_save(subscription=subscription, callback=adoptable)
-            kept.add(_callback_id(adoptable))
+            _callback_save(subscription=subscription, callback=ours[adoptable])
+            kept.add(adoptable)
             subscription.refresh_from_db()
             _resend(client, subscription)
             resent += 1
@@ -206,12 +207,12 @@ def _subscriptions_sync(
             business.account_id, event=subscription.event, uri=subscription.uri
         )
         _callback_save(subscription=subscription, callback=callback)
-        kept.add(_callback_id(callback))
+        kept.add(callback_id_of(callback))
         created += 1
-    stale = [cb for cb in ours if _callback_id(cb) not in kept]
-    for callback in stale:
+    stale = [callback_id for callback_id in ours if callback_id not in kept]
+    for callback_id in stale:
         with contextlib.suppress(NotFound):  # already gone is what we wanted
-            client.delete_callback(business.account_id, _callback_id(callback))
+            client.delete_callback(business.account_id, callback_id)
     return SubscriptionSync(
         created=created, kept=len(kept) - created, deleted=len(stale), resent=resent
     )

@@ -6,6 +6,9 @@ its mirrored time (invoicing's); connections never imports invoicing.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin, messages
 from django.db.models import OuterRef, QuerySet
 from django.http import HttpRequest
@@ -22,6 +25,18 @@ from connections.webhooks.subscriptions import webhook_subscriptions_request
 from integration_app.admin_tools import colour_badge, count_of
 from invoicing.models import TimeEntry
 from invoicing.sync.runs import sync_run_request
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _BusinessCounts(TypedDict):
+    """What get_queryset annotates on every business the admin shows."""
+
+    last_webhook_at: datetime | None
+    time_entry_count: int
+    subscription_count: int
+    verified_subscription_count: int
 
 
 @admin.register(ConnectedBusiness)
@@ -41,7 +56,7 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
     list_filter = ["active", "sync_state"]
     list_select_related = ["connection__user", "connection__identity"]
     search_fields = ["name", "account_id", "=business_id", "connection__user__email"]
-    fields = [
+    fields = (
         "connection",
         "name",
         "business_id",
@@ -60,7 +75,7 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
         "time_entry_total",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = [field for field in fields if field not in ("active", "currency_code")]
     actions = ["sync_now", "full_resync", "reregister_webhooks"]
 
@@ -100,7 +115,7 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
         return business.last_error[:80]
 
     @admin.display(description="webhooks", ordering="verified_subscription_count")
-    def webhook_state(self, business: ConnectedBusiness) -> str:
+    def webhook_state(self, business: WithAnnotations[ConnectedBusiness, _BusinessCounts]) -> str:
         total, verified = business.subscription_count, business.verified_subscription_count
         if not total:
             return colour_badge("muted", "not subscribed")
@@ -108,11 +123,13 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
         return colour_badge(tone, f"{verified} of {total} verified")
 
     @admin.display(description="last webhook", ordering="last_webhook_at")
-    def last_webhook(self, business: ConnectedBusiness):
+    def last_webhook(self, business: WithAnnotations[ConnectedBusiness, _BusinessCounts]):
         return business.last_webhook_at or "—"
 
     @admin.display(description="time entries", ordering="time_entry_count")
-    def time_entry_total(self, business: ConnectedBusiness) -> int:
+    def time_entry_total(
+        self, business: WithAnnotations[ConnectedBusiness, _BusinessCounts]
+    ) -> int:
         return business.time_entry_count
 
     @admin.action(description="Sync now (incremental)")

@@ -25,14 +25,14 @@ RUN_TONES = {
 
 class DraftInline(ReadOnlyInline):
     model = DraftInvoice
-    fields = ["client_name", "state", "total", "currency_code", "freshbooks_invoice_number"]
+    fields = ("client_name", "state", "total", "currency_code", "freshbooks_invoice_number")
     readonly_fields = fields
 
 
 class DraftLineInline(ReadOnlyInline):
     model = DraftLine
     show_change_link = False
-    fields = ["position", "name", "quantity", "unit_cost", "amount", "rate_sources"]
+    fields = ("position", "name", "quantity", "unit_cost", "amount", "rate_sources")
     readonly_fields = fields
 
 

@@ -7,7 +7,8 @@ from django.contrib import admin
 from integration_app.admin_tools import ReadOnlyAdmin, colour_badge
 from invoicing.models import SyncRun
 
-SYNC_RUN_TONES = {
+# Keyed by str: `run.status` is the column's str, and TextChoices members are strs.
+SYNC_RUN_TONES: dict[str, str] = {
     SyncRun.Status.QUEUED: "muted",
     SyncRun.Status.RUNNING: "warn",
     SyncRun.Status.SUCCEEDED: "ok",

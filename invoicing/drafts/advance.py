@@ -182,12 +182,14 @@ def draft_give_up(*, draft_id: int, reason: str) -> DraftInvoice:
         return DraftInvoice.objects.get(pk=draft_id)
     try:
         if draft.state in RESUMABLE_STATES:
-            outcome = {
+            # `draft.state` is the column's str, and TextChoices members are strs.
+            outcomes: dict[str, str] = {
                 State.PLANNED: "was never sent to FreshBooks",
                 State.SUBMITTING: "may or may not exist in FreshBooks",
                 State.CREATED: "exists in FreshBooks but its time is not marked billed",
                 State.MARKING_BILLED: "exists in FreshBooks but some time is not marked billed",
-            }[draft.state]
+            }
+            outcome = outcomes[draft.state]
             draft_update(
                 draft,
                 state=State.NEEDS_ATTENTION,

@@ -16,7 +16,12 @@ DRAFT_STATUS = 1  # FreshBooks' numeric invoice status for a draft
 
 
 def invoice_payload(draft: DraftInvoice) -> dict[str, Any]:
-    """The invoice FreshBooks creates; `po_number` and `notes` carry the draft's reference."""
+    """The invoice FreshBooks creates; `po_number` and `notes` carry the draft's reference.
+
+    Built only after `planned → submitting` fixed the draft's invoice date.
+    """
+    if draft.invoice_date is None:
+        raise ValueError(f"draft {draft.pk} has no invoice date: it is fixed before submitting")
     run = draft.run
     period = run.period_label
     return {

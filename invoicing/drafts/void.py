@@ -101,7 +101,7 @@ def draft_release_on_remote_delete(
         if draft.state == State.VOIDED:
             return None
         with api_client_for(draft.business.connection.identity) as client:
-            invoice = _remote_invoice(client, draft)
+            invoice = _remote_invoice(client, draft, invoice_id)
             if invoice is not None and invoice.get("vis_state") != 1:
                 logger.info("invoice.delete for invoice %s, but it still exists", invoice_id)
                 return None
@@ -129,7 +129,12 @@ def _release(draft: DraftInvoice, *, user, reason: str, check_still_draft: bool)
             if draft.freshbooks_invoice_id is None and draft.invoice_date is not None:
                 _settle_unknown_outcome(client, draft)
             if draft.freshbooks_invoice_id is not None:
-                _delete_remote_draft(client, draft, check_still_draft=check_still_draft)
+                _delete_remote_draft(
+                    client,
+                    draft,
+                    invoice_id=draft.freshbooks_invoice_id,
+                    check_still_draft=check_still_draft,
+                )
             _unbill_and_mark_voided(client, draft, user=user, reason=reason)
     except ReauthorizationRequired:
         raise ReconnectRequired(
@@ -156,29 +161,31 @@ def _settle_unknown_outcome(client: FreshBooksClient, draft: DraftInvoice) -> No
         draft.save(update_fields=["freshbooks_invoice_id", "freshbooks_invoice_number"])
 
 
-def _remote_invoice(client: FreshBooksClient, draft: DraftInvoice) -> dict | None:
+def _remote_invoice(
+    client: FreshBooksClient, draft: DraftInvoice, invoice_id: int
+) -> dict[str, Any] | None:
+    """The draft's FreshBooks invoice (`invoice_id`, its recorded id), or None when it is gone."""
     try:
-        return client.get_invoice(
-            draft.business.account_id, draft.freshbooks_invoice_id, include_lines=False
-        )
+        return client.get_invoice(draft.business.account_id, invoice_id, include_lines=False)
     except NotFound:
         return None
 
 
 def _delete_remote_draft(
-    client: FreshBooksClient, draft: DraftInvoice, *, check_still_draft: bool
+    client: FreshBooksClient, draft: DraftInvoice, *, invoice_id: int, check_still_draft: bool
 ) -> None:
-    invoice = _remote_invoice(client, draft)
+    invoice = _remote_invoice(client, draft, invoice_id)
     if invoice is None or invoice.get("vis_state") == 1:
         return  # already deleted there (a previous, interrupted void or a FreshBooks user)
     status = invoice.get("status")
     if check_still_draft and status != remote.DRAFT_STATUS:
-        words = invoice.get("v3_status") or STATUS_WORDS.get(status, f"status {status}")
+        known = STATUS_WORDS.get(status) if status is not None else None
+        words = invoice.get("v3_status") or known or f"status {status}"
         raise VoidRefused(
             f"FreshBooks reports invoice {draft.freshbooks_invoice_number or draft.pk} as "
             f"{words}; only a draft can be voided. Handle it in FreshBooks (e.g. a credit note)."
         )
-    client.delete_invoice(draft.business.account_id, draft.freshbooks_invoice_id)
+    client.delete_invoice(draft.business.account_id, invoice_id)
 
 
 def _unbill_and_mark_voided(

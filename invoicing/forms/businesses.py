@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 from invoicing.billing import BillingOptionsError, period_from_preset
@@ -34,11 +36,15 @@ class TimeEntryFilterForm(forms.Form):
     def __init__(self, *args, clients: dict[int, str], projects: dict[int, str], today, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["client"].choices = [("", "All clients"), *clients.items()]
-        self.fields["project"].choices = [("", "All projects"), *projects.items()]
+        # self.fields holds copies of the fields declared above, of the same classes.
+        client = cast(forms.TypedChoiceField, self.fields["client"])
+        client.choices = [("", "All clients"), *clients.items()]
+        project = cast(forms.TypedChoiceField, self.fields["project"])
+        project.choices = [("", "All projects"), *projects.items()]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # a Form's clean() returns its cleaned_data
+        cleaned = self.cleaned_data
         preset = cleaned.get("period")
         cleaned["period_range"] = None
         if preset:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -33,7 +33,9 @@ class ScheduleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["period"].choices = [
+        # The model field has choices, so its form field is a TypedChoiceField.
+        period = cast(forms.TypedChoiceField, self.fields["period"])
+        period.choices = [
             (preset, PERIOD_LABELS[preset]) for preset in PRESETS if preset != "custom"
         ]
         self.fields["day_of_month"].widget.attrs.update({"min": 1, "max": 28})

@@ -78,7 +78,8 @@ class RunOptionsForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # a Form's clean() returns its cleaned_data
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         try:

@@ -52,4 +52,7 @@ class BusinessSyncLock:
 
     def holder(self) -> str | None:
         value = get_redis().get(self.key)
-        return value.decode() if value else None
+        if not value:
+            return None
+        # Bytes from this app's client (no decode_responses); str only from a decoding one.
+        return value.decode() if isinstance(value, bytes) else value

@@ -48,7 +48,9 @@ def object_refresh(*, business: ConnectedBusiness, noun: str, object_id: int) ->
             raw = _fetch(client, business, noun, object_id)
         except NotFound:
             changes = {"active": False, "synced_at": timezone.now()}
-            model.objects.filter(business=business, freshbooks_id=object_id).update(**changes)
+            model._default_manager.filter(business=business, freshbooks_id=object_id).update(
+                **changes
+            )
             return "deleted"
     with transaction.atomic():
         outcome = mirror_upsert(

@@ -56,13 +56,17 @@ def sync_run_request(*, business: ConnectedBusiness, trigger: str, full: bool = 
             .order_by("-started_at")
             .first()
         )
-        incremental = not full and last_success is not None
-        overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+        # Incremental from the start of the last success (every run is started before it
+        # succeeds); without one to count from, the sync is full.
+        changes_since = None
+        if not full and last_success is not None and last_success.started_at is not None:
+            overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+            changes_since = last_success.started_at - overlap
         run = SyncRun.objects.create(
             business=business,
-            kind=SyncRun.Kind.INCREMENTAL if incremental else SyncRun.Kind.FULL,
+            kind=SyncRun.Kind.FULL if changes_since is None else SyncRun.Kind.INCREMENTAL,
             trigger=trigger,
-            changes_since=last_success.started_at - overlap if incremental else None,
+            changes_since=changes_since,
         )
         enqueue_on_commit(SYNC_BUSINESS, run.pk)
     return run

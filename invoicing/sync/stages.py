@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -158,7 +159,7 @@ def sync_team_members(context: SyncContext) -> None:
             object_name="team_member",
         )
         mirror_deactivate_unseen(model=TeamMember, business=business, run_id=context.run.pk)
-        rate_by_identity = {}
+        rate_by_identity: dict[int, Decimal] = {}
         for rate in rates:
             try:
                 rate_by_identity[int(rate["identity_id"])] = mappers.rate_value(rate)
@@ -167,9 +168,9 @@ def sync_team_members(context: SyncContext) -> None:
                     {"object": "team_member_rate", "id": None, "reason": str(reason)}
                 )
         for member in TeamMember.objects.filter(business=business):
-            rate = rate_by_identity.get(member.identity_id)
-            if member.billable_rate != rate:
-                member.billable_rate = rate
+            billable_rate = rate_by_identity.get(member.identity_id)
+            if member.billable_rate != billable_rate:
+                member.billable_rate = billable_rate
                 member.save(update_fields=["billable_rate"])
         calls = max(1, math.ceil(len(members) / 100)) + 1
         context.commit(stage="services", next_page=1, outcome=outcome, api_calls=calls)

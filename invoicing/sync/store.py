@@ -1,4 +1,8 @@
-"""Batch upserts of FreshBooks objects into the mirrors: one statement per page."""
+"""Batch upserts of FreshBooks objects into the mirrors: one statement per page.
+
+The model is any mirror (`Mirror` subclasses, team members, rates), reached through its default
+manager as generic Django code does; every mirror's is its plain `objects`.
+"""
 
 from __future__ import annotations
 
@@ -79,7 +83,7 @@ def mirror_upsert(
     if not rows:
         return outcome
     existing = set(
-        model.objects.filter(business=business, **{f"{key}__in": list(rows)}).values_list(
+        model._default_manager.filter(business=business, **{f"{key}__in": list(rows)}).values_list(
             key, flat=True
         )
     )
@@ -100,7 +104,7 @@ def mirror_upsert(
         update_fields.append("seen_by_run_id")
     if any(f.name == "synced_at" for f in model._meta.concrete_fields):
         update_fields.append("synced_at")
-    model.objects.bulk_create(
+    model._default_manager.bulk_create(
         objects,
         update_conflicts=True,
         unique_fields=["business", key],
@@ -119,7 +123,9 @@ def mirror_deactivate_unseen(
     if FreshBooks deleted it since, its own delete event or the next full sync says so.
     """
     changes: dict[str, Any] = {"active": False}
-    unseen = model.objects.filter(business=business, active=True).exclude(seen_by_run_id=run_id)
+    unseen = model._default_manager.filter(business=business, active=True).exclude(
+        seen_by_run_id=run_id
+    )
     if any(f.name == "synced_at" for f in model._meta.concrete_fields):
         changes["synced_at"] = timezone.now()
         if listed_since is not None:
@@ -129,5 +135,7 @@ def mirror_deactivate_unseen(
 
 def mirror_delete_unseen(*, model: type[models.Model], business, run_id: int) -> int:
     """Rates have no deleted state: one FreshBooks no longer lists is removed."""
-    deleted, _ = model.objects.filter(business=business).exclude(seen_by_run_id=run_id).delete()
+    deleted, _ = (
+        model._default_manager.filter(business=business).exclude(seen_by_run_id=run_id).delete()
+    )
     return deleted

@@ -7,7 +7,7 @@ that caused it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,6 +32,8 @@ from invoicing.selectors import billing_context
 from invoicing.selectors import runs as run_selectors
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
     from connections.models import ConnectedBusiness
 
 
@@ -52,13 +54,19 @@ def freshbooks_invoice_url(draft: DraftInvoice) -> str:
     )
 
 
+class InvoiceLink(TypedDict):
+    freshbooks_url: str  # "" while FreshBooks holds no invoice for the draft
+
+
 def with_invoice_links(
     drafts: list[DraftInvoice], business: ConnectedBusiness
-) -> list[DraftInvoice]:
-    for draft in drafts:
+) -> list[WithAnnotations[DraftInvoice, InvoiceLink]]:
+    # The same draft objects: the loop sets each one's freshbooks_url before they are returned.
+    linked = cast("list[WithAnnotations[DraftInvoice, InvoiceLink]]", drafts)
+    for draft in linked:
         draft.business = business
         draft.freshbooks_url = freshbooks_invoice_url(draft)
-    return drafts
+    return linked
 
 
 @login_required

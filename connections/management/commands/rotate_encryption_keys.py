@@ -24,9 +24,11 @@ class Command(BaseCommand):
             if not field_names:
                 continue
             rotated = 0
-            for pk in model.objects.values_list("pk", flat=True).iterator():
+            # Any model of any app: its default manager, as generic Django code uses.
+            manager = model._default_manager
+            for pk in manager.values_list("pk", flat=True).iterator():
                 with transaction.atomic():
-                    row = model.objects.select_for_update().only(*field_names).get(pk=pk)
+                    row = manager.select_for_update().only(*field_names).get(pk=pk)
                     row.save(update_fields=field_names)  # decrypted on load, encrypted on save
                     rotated += 1
             self.stdout.write(f"{model._meta.label}: re-encrypted {rotated} rows")
