@@ -358,6 +358,7 @@ def test_rebilling_a_planned_draft_voids_it_and_previews_the_client_again(owner_
 def test_admin_lists_runs_and_drafts_for_staff(rf, business):
     from django.contrib import admin
 
+    from invoicing.admin import policies as policy_admin
     from invoicing.admin import runs as invoice_admin
     from invoicing.drafts import invoice_run_create
     from invoicing.models import BillingPolicy, DraftEntry, RateRule
@@ -368,9 +369,9 @@ def test_admin_lists_runs_and_drafts_for_staff(rf, business):
         invoice_admin.InvoiceRunAdmin: InvoiceRun,
         invoice_admin.DraftInvoiceAdmin: DraftInvoice,
         invoice_admin.DraftEntryAdmin: DraftEntry,
-        invoice_admin.BillingPolicyAdmin: BillingPolicy,
-        invoice_admin.RateRuleAdmin: RateRule,
-        invoice_admin.InvoiceScheduleAdmin: InvoiceSchedule,
+        policy_admin.BillingPolicyAdmin: BillingPolicy,
+        policy_admin.RateRuleAdmin: RateRule,
+        policy_admin.InvoiceScheduleAdmin: InvoiceSchedule,
     }
 
     for admin_class, model in pages.items():
