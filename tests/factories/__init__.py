@@ -1,0 +1,22 @@
+"""Model factories shared by the test-suite, one module per app: ``from tests.factories import X``.
+
+A factory fills in what a row needs to exist (its owner, FreshBooks ids, names, required amounts
+and dates); flags and states keep the model's defaults. A test passes every value it depends on,
+so it reads as its own specification.
+"""
+
+from tests.factories.accounts import UserFactory
+from tests.factories.connections import (
+    ConnectedBusinessFactory,
+    ConnectionFactory,
+    IdentityFactory,
+    membership,
+)
+
+__all__ = [
+    "ConnectedBusinessFactory",
+    "ConnectionFactory",
+    "IdentityFactory",
+    "UserFactory",
+    "membership",
+]
