@@ -13,9 +13,15 @@ from invoicing.drafts import (
     invoice_run_create,
     invoice_run_preview,
 )
-from invoicing.models import BillingPolicy, Client, DraftInvoice, Project, SyncRun, TimeEntry
+from invoicing.models import BillingPolicy, DraftInvoice, SyncRun
 from invoicing.sync.runs import sync_run_execute
-from tests.factories import ConnectedBusinessFactory
+from tests.factories import (
+    ClientFactory,
+    ConnectedBusinessFactory,
+    ProjectFactory,
+    SyncRunFactory,
+    TimeEntryFactory,
+)
 from tests.plugins.freshbooks import connect_sandbox_business
 
 APRIL_2024 = {"period": "custom", "start": "2024-04-01", "end": "2024-04-30"}
@@ -35,7 +41,7 @@ def period_options(**overrides) -> dict:
 
 
 def sync_business(business) -> None:
-    run = sync_run_execute(run_id=SyncRun.objects.create(business=business, kind="full").pk)
+    run = sync_run_execute(run_id=SyncRunFactory(business=business, kind="full").pk)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
 
 
@@ -89,8 +95,8 @@ def synced(use_sandbox):
 def one_entry_business():
     """A mirrored business with one client, one 100.00/h project and one hour on 10 April 2024."""
     business = ConnectedBusinessFactory(currency_code="USD", timezone="UTC")
-    Client.objects.create(business=business, freshbooks_id=10, display_name="Acme Corp")
-    Project.objects.create(
+    ClientFactory(business=business, freshbooks_id=10, display_name="Acme Corp")
+    ProjectFactory(
         business=business,
         freshbooks_id=70,
         title="Website",
@@ -98,7 +104,7 @@ def one_entry_business():
         billing_method="project_rate",
         rate=Decimal("100.00"),
     )
-    TimeEntry.objects.create(
+    TimeEntryFactory(
         business=business,
         freshbooks_id=500,
         client_freshbooks_id=10,
