@@ -9,16 +9,14 @@ import pytest
 from django.urls import reverse
 
 from invoicing.drafts import invoice_run_preview
-from invoicing.models import (
-    BillingPolicy,
-    Client,
-    DraftInvoice,
-    InvoiceRun,
-    InvoiceSchedule,
-    Project,
-    TimeEntry,
+from invoicing.models import BillingPolicy, DraftInvoice, InvoiceRun, InvoiceSchedule
+from tests.factories import (
+    ClientFactory,
+    ConnectedBusinessFactory,
+    ProjectFactory,
+    TimeEntryFactory,
+    UserFactory,
 )
-from tests.factories import ConnectedBusinessFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +27,9 @@ MAY = {"period": "custom", "start": "2024-05-01", "end": "2024-05-31"}
 @pytest.fixture
 def business():
     business = ConnectedBusinessFactory(currency_code="USD", timezone="America/New_York")
-    Client.objects.create(business=business, freshbooks_id=10, display_name="Acme Corp")
-    Client.objects.create(business=business, freshbooks_id=11, display_name="Globex")
-    Project.objects.create(
+    ClientFactory(business=business, freshbooks_id=10, display_name="Acme Corp")
+    ClientFactory(business=business, freshbooks_id=11, display_name="Globex")
+    ProjectFactory(
         business=business,
         freshbooks_id=70,
         title="Website",
@@ -39,7 +37,7 @@ def business():
         billing_method="project_rate",
         rate=Decimal("120.00"),
     )
-    Project.objects.create(
+    ProjectFactory(
         business=business,
         freshbooks_id=71,
         title="Retainer",
@@ -50,7 +48,7 @@ def business():
     for number, (client_id, project_id, seconds, logged) in enumerate(
         [(10, 70, 5400, True), (10, 70, 1800, True), (11, 71, 3600, True), (10, 70, 0, False)]
     ):
-        TimeEntry.objects.create(
+        TimeEntryFactory(
             business=business,
             freshbooks_id=500 + number,
             client_freshbooks_id=client_id,
