@@ -1,4 +1,5 @@
-"""The business page: unbilled hours per client, last sync, and "Sync now"."""
+"""The business page (invoicing/views/businesses.py): unbilled hours per client, last sync, and
+"Sync now"."""
 
 from datetime import UTC, datetime
 
@@ -26,6 +27,8 @@ def entry(business, freshbooks_id, client_id, seconds, **fields):
 
 @pytest.fixture
 def business(client):
+    """Northwind with an empty mirror, its owner signed in (instead of conftest's invoice pages'
+    business)."""
     business = ConnectedBusinessFactory(name="Northwind")
     client.force_login(business.connection.user)
     return business
