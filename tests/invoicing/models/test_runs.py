@@ -1,4 +1,4 @@
-"""What the database itself guarantees about drafts."""
+"""What the database itself guarantees about runs and drafts (invoicing/models/runs.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun
 from tests.factories import DraftEntryFactory, DraftInvoiceFactory, DraftLineFactory
 
 pytestmark = pytest.mark.django_db
-APRIL = {"period": "custom", "start": "2024-04-01", "end": "2024-04-30"}
 
 
 def second_draft_for_the_same_entry(draft: DraftInvoice) -> None:
