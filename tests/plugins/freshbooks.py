@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from connections.freshbooks import TokenSet
-from connections.models import ConnectedBusiness, Connection, FreshBooksIdentity
+from connections.models import ConnectedBusiness, FreshBooksIdentity
 from connections.services.freshbooks_api import _rate_gate_for
 from connections.services.tokens import identity_tokens_store
-from tests.factories import UserFactory
+from tests.factories import ConnectedBusinessFactory, ConnectionFactory, UserFactory
 
 # Calls a second (and burst) the app may make to the sandbox: generous, so tests never wait.
 RATE = 1000
@@ -84,8 +84,8 @@ def connect_sandbox_business(sandbox, *, user=None, business_index: int = 0, **s
     )
     identity, _ = FreshBooksIdentity.objects.get_or_create(identity_id=owner["owner_identity_id"])
     identity_tokens_store(identity=identity, token_set=TokenSet.from_token_response(tokens))
-    connection = Connection.objects.create(user=user or UserFactory(), identity=identity)
-    business = ConnectedBusiness.objects.create(
+    connection = ConnectionFactory(user=user or UserFactory(), identity=identity)
+    business = ConnectedBusinessFactory(
         connection=connection,
         business_id=owner["business_id"],
         account_id=owner["account_id"],
