@@ -1,5 +1,9 @@
 """Shared set-up for benchmarks: a throwaway PostgreSQL database, the sandbox, a connected business.
 
+The sandbox, the app's settings for it, the connected business and the worker processes come from
+the test-suite's plugins (tests/plugins/), so benchmarks and tests set up the same way; only the
+database is the benchmarks' own (tests get theirs from pytest-django).
+
 Benchmarks print ratios against a baseline measured in the same run, never absolute limits.
 """
 
@@ -9,13 +13,17 @@ import os
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-BENCH_CLIENT = ("bench-client-id", "bench-client-secret", "http://127.0.0.1:9/callback/")
+from tests.plugins.sandbox import SandboxServer, sandbox_running  # noqa: E402 - needs the path
+
+# The app may call the sandbox as fast as it likes: benchmarks measure the app, not a rate budget.
+BENCH_RATE = 10_000
 
 
 @contextmanager
@@ -52,68 +60,36 @@ def bench_database():
 
 
 @contextmanager
-def bench_sandbox():
-    from sandbox.config import RegisteredApp
-    from sandbox.process import start_sandbox_process
-
-    client_id, secret, redirect_uri = BENCH_CLIENT
-    with tempfile.TemporaryDirectory() as state_dir:
-        process = start_sandbox_process(
-            0,
-            Path(state_dir) / "state.sqlite3",
-            control=True,
-            apps=[RegisteredApp(client_id, secret, (redirect_uri,))],
-        )
-        try:
-            yield process
-        finally:
-            process.stop()
+def bench_sandbox() -> Iterator[SandboxServer]:
+    """The tests' sandbox (control mode, the test app registered), its state in a temporary
+    directory."""
+    with tempfile.TemporaryDirectory() as state_dir, sandbox_running(Path(state_dir)) as sandbox:
+        yield sandbox
 
 
-def point_app_at(sandbox_process) -> None:
+def point_app_at(sandbox: SandboxServer) -> None:
+    """This process's settings point at the sandbox, with the benchmarks' rate budget."""
     from django.conf import settings
 
-    from connections.services.freshbooks_api import _rate_gate_for
+    from tests.plugins import freshbooks
 
-    client_id, secret, redirect_uri = BENCH_CLIENT
-    settings.FRESHBOOKS_API_BASE_URL = sandbox_process.url
-    settings.FRESHBOOKS_AUTH_BASE_URL = sandbox_process.url
-    settings.FRESHBOOKS_CLIENT_ID = client_id
-    settings.FRESHBOOKS_CLIENT_SECRET = secret
-    settings.FRESHBOOKS_REDIRECT_URI = redirect_uri
-    settings.FRESHBOOKS_RATE_PER_SECOND = 10000.0
-    settings.FRESHBOOKS_RATE_BURST = 10000
-    _rate_gate_for.cache_clear()
+    freshbooks.point_app_at(settings, sandbox, rate=BENCH_RATE)
 
 
-def connect_first_business(sandbox_process, **seed_sizes):
-    """Seed the sandbox and connect its first business to a new local user."""
-    from accounts.models import User
-    from connections.freshbooks import TokenSet
-    from connections.models import ConnectedBusiness, Connection, FreshBooksIdentity
-    from connections.services.tokens import identity_tokens_store
+def app_env(sandbox: SandboxServer, *, broker_key_prefix: str, **extra: str) -> dict[str, str]:
+    """The environment of an app process (worker, gunicorn) on the bench database and sandbox."""
+    from tests.plugins.freshbooks import sandbox_env
+    from tests.plugins.processes import app_process_env
 
-    client_id, secret, redirect_uri = BENCH_CLIENT
-    control = sandbox_process.control
-    control.reset()
-    seeded = control.seed(**seed_sizes)
-    owner = seeded["businesses"][0]
-    tokens = control.obtain_tokens(
-        client_id=client_id,
-        client_secret=secret,
-        redirect_uri=redirect_uri,
-        identity_id=owner["owner_identity_id"],
+    return app_process_env(
+        broker_key_prefix=broker_key_prefix,
+        extra={**sandbox_env(sandbox, rate=BENCH_RATE), **extra},
     )
-    identity, _ = FreshBooksIdentity.objects.get_or_create(identity_id=owner["owner_identity_id"])
-    identity_tokens_store(identity=identity, token_set=TokenSet.from_token_response(tokens))
-    user, _ = User.objects.get_or_create(email=f"bench-{uuid.uuid4().hex[:6]}@example.com")
-    connection = Connection.objects.create(user=user, identity=identity)
-    return ConnectedBusiness.objects.create(
-        connection=connection,
-        business_id=owner["business_id"],
-        account_id=owner["account_id"],
-        business_uuid=owner["business_uuid"],
-        name=owner["name"],
-        role="owner",
-        timezone=owner["timezone"],
-    )
+
+
+def connect_first_business(sandbox: SandboxServer, **seed_sizes):
+    """Reset and seed the sandbox, and connect its first business to a new local user."""
+    from tests.plugins.freshbooks import connect_sandbox_business
+
+    sandbox.control.reset()
+    return connect_sandbox_business(sandbox, **seed_sizes).business

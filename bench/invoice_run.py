@@ -14,10 +14,6 @@ Prints:
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -25,14 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from harness import (
-    BENCH_CLIENT,
-    REPO_ROOT,
-    bench_database,
-    bench_sandbox,
-    connect_first_business,
-    point_app_at,
-)
+from harness import app_env, bench_database, bench_sandbox, connect_first_business, point_app_at
 
 INVOICE_POST = "POST /accounting/account/{account_id}/invoices/invoices"
 INVOICE_LIST = "GET /accounting/account/{account_id}/invoices/invoices"
@@ -42,63 +31,31 @@ ENTRY_PUT = "PUT /timetracking/business/{bid}/time_entries/{id}"
 class Workers:
     """`count` real `celery worker` processes on the invoicing queue, with a private key prefix."""
 
-    def __init__(self, sandbox_process, *, count: int, concurrency: int, log_dir: Path):
+    def __init__(self, sandbox, *, count: int, concurrency: int, log_dir: Path):
         from django.conf import settings
 
-        client_id, secret, redirect_uri = BENCH_CLIENT
+        from tests.plugins.processes import WorkerProcess
+
         self.prefix = f"bench-{uuid.uuid4().hex[:8]}:"
-        env = {
-            **os.environ,
-            "CELERY_BROKER_KEYPREFIX": self.prefix,
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "FRESHBOOKS_API_BASE_URL": sandbox_process.url,
-            "FRESHBOOKS_AUTH_BASE_URL": sandbox_process.url,
-            "FRESHBOOKS_CLIENT_ID": client_id,
-            "FRESHBOOKS_CLIENT_SECRET": secret,
-            "FRESHBOOKS_REDIRECT_URI": redirect_uri,
-            "FRESHBOOKS_RATE_PER_SECOND": "10000",
-            "FRESHBOOKS_RATE_BURST": "10000",
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.logs = [log_dir / f"worker-{index}.log" for index in range(count)]
+        env = app_env(
+            sandbox,
+            broker_key_prefix=self.prefix,
+            CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        )
         self.processes = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "integration_app",
-                    "worker",
-                    "--queues",
-                    "invoicing",
-                    "--concurrency",
-                    str(concurrency),
-                    "--hostname",
-                    f"bench-{index}-{uuid.uuid4().hex[:6]}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel",
-                    "INFO",
-                ],
-                cwd=REPO_ROOT,
+            WorkerProcess(
+                queues="invoicing",
+                concurrency=concurrency,
+                hostname=f"bench-{index}",
+                log_path=log_dir / f"worker-{index}.log",
                 env=env,
-                stdout=log.open("w"),
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
-            for index, log in enumerate(self.logs)
+            for index in range(count)
         ]
 
     def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if all(" ready." in log.read_text(errors="replace") for log in self.logs):
-                return
-            if any(process.poll() is not None for process in self.processes):
-                break
-            time.sleep(0.2)
-        raise RuntimeError("workers did not start:\n" + self.logs[0].read_text()[-3000:])
+        for worker in self.processes:
+            worker.wait_ready(timeout=timeout)
 
     def route_tasks_here(self) -> None:
         """Make this process send tasks under the workers' broker key prefix."""
@@ -109,24 +66,17 @@ class Workers:
         app.conf.broker_transport_options = options
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        for worker in self.processes:
+            worker.stop(timeout=30)
 
 
-def seed_and_mirror(sandbox_process, *, entries: int, clients: int):
+def seed_and_mirror(sandbox, *, entries: int, clients: int):
     from invoicing.models import BillingPolicy, SyncRun
     from invoicing.sync.runs import sync_run_execute
 
     # Two businesses: one full business (all the time) and one client-only business.
     business = connect_first_business(
-        sandbox_process,
+        sandbox,
         businesses=2,
         clients=clients,
         currencies=["USD"],
@@ -165,20 +115,18 @@ def main() -> None:
 
     with (
         bench_database(),
-        bench_sandbox() as sandbox_process,
+        bench_sandbox() as sandbox,
         tempfile.TemporaryDirectory() as logs,
     ):
-        point_app_at(sandbox_process)
+        point_app_at(sandbox)
         from django.db.models import Count, Max
 
         from invoicing.drafts import invoice_run_create, invoice_run_preview
         from invoicing.models import DraftEntry, DraftInvoice
 
-        business = seed_and_mirror(
-            sandbox_process, entries=arguments.entries, clients=arguments.clients
-        )
+        business = seed_and_mirror(sandbox, entries=arguments.entries, clients=arguments.clients)
         workers = Workers(
-            sandbox_process,
+            sandbox,
             count=arguments.workers,
             concurrency=arguments.concurrency,
             log_dir=Path(logs),
@@ -186,7 +134,7 @@ def main() -> None:
         try:
             workers.wait_ready()
             workers.route_tasks_here()
-            control = sandbox_process.control
+            control = sandbox.control
             control.add_fault(
                 method="*", path=None, kind="latency", latency_ms=arguments.latency_ms
             )

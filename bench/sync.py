@@ -19,13 +19,13 @@ from harness import bench_database, bench_sandbox, connect_first_business, point
 TIME_ENTRIES_ROUTE = "GET /timetracking/business/{bid}/time_entries"
 
 
-def measure_full_sync(sandbox_process, *, entries: int, latency_ms: int) -> dict:
+def measure_full_sync(sandbox, *, entries: int, latency_ms: int) -> dict:
     from invoicing.models import SyncRun, TimeEntry
     from invoicing.sync.runs import sync_run_execute
 
     # The seed spreads entries over its two owned businesses; ask for twice as many.
-    business = connect_first_business(sandbox_process, time_entries=entries * 2, months=3)
-    control = sandbox_process.control
+    business = connect_first_business(sandbox, time_entries=entries * 2, months=3)
+    control = sandbox.control
     expected = len(control.time_entries(business.business_id))
     control.clear_faults()
     control.add_fault(method="*", path=None, kind="latency", latency_ms=latency_ms)
@@ -60,12 +60,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=20)
     args = parser.parse_args()
 
-    with bench_database(), bench_sandbox() as sandbox_process:
-        point_app_at(sandbox_process)
+    with bench_database(), bench_sandbox() as sandbox:
+        point_app_at(sandbox)
         baseline = measure_full_sync(
-            sandbox_process, entries=args.baseline_entries, latency_ms=args.latency_ms
+            sandbox, entries=args.baseline_entries, latency_ms=args.latency_ms
         )
-        large = measure_full_sync(sandbox_process, entries=args.entries, latency_ms=args.latency_ms)
+        large = measure_full_sync(sandbox, entries=args.entries, latency_ms=args.latency_ms)
 
     for label, result in (("baseline", baseline), ("large", large)):
         floor = result["total_calls"] * args.latency_ms / 1000

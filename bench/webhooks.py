@@ -25,8 +25,6 @@ import argparse
 import http.client
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,14 +38,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from harness import (
-    BENCH_CLIENT,
-    REPO_ROOT,
-    bench_database,
-    bench_sandbox,
-    connect_first_business,
-    point_app_at,
-)
+from harness import app_env, bench_database, bench_sandbox, connect_first_business, point_app_at
 
 BENCH_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
@@ -94,59 +85,12 @@ class Measured:
         return len(self.latencies) / self.seconds
 
 
-# -- processes -----------------------------------------------------------------------------------
+# -- processes (the test-suite's ChildProcess and WorkerProcess, tests/plugins/processes.py) -------
 
 
-class Child:
-    """A process of ours in a session of its own, logging to a file, stopped by its id."""
+def start_gunicorn(name: str, *, port: int, args, env: dict[str, str], log_dir: Path):
+    from tests.plugins.processes import ChildProcess
 
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log_dir: Path):
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        with self.log_path.open("w") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-    def check_alive(self) -> None:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def child_env(sandbox_process, **extra: str) -> dict[str, str]:
-    client_id, secret, redirect_uri = BENCH_CLIENT
-    return {
-        **os.environ,
-        "FRESHBOOKS_API_BASE_URL": sandbox_process.url,
-        "FRESHBOOKS_AUTH_BASE_URL": sandbox_process.url,
-        "FRESHBOOKS_CLIENT_ID": client_id,
-        "FRESHBOOKS_CLIENT_SECRET": secret,
-        "FRESHBOOKS_REDIRECT_URI": redirect_uri,
-        "FRESHBOOKS_RATE_PER_SECOND": "10000",
-        "FRESHBOOKS_RATE_BURST": "10000",
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    }
-
-
-def start_gunicorn(name: str, *, port: int, args, env: dict[str, str], log_dir: Path) -> Child:
     command = [
         sys.executable,
         "-m",
@@ -165,10 +109,10 @@ def start_gunicorn(name: str, *, port: int, args, env: dict[str, str], log_dir: 
         "--pythonpath",
         str(BENCH_DIR),
     ]
-    return Child(name, command, env, log_dir)
+    return ChildProcess(command, name=name, log_path=log_dir / f"{name}.log", env=env)
 
 
-def wait_answering(child: Child, url: str, timeout: float = 60) -> None:
+def wait_answering(child, url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         child.check_alive()
@@ -178,51 +122,36 @@ def wait_answering(child: Child, url: str, timeout: float = 60) -> None:
             time.sleep(0.1)
             continue
         return
-    raise RuntimeError(f"{child.name} did not answer within {timeout}s:\n{child.log_tail()}")
+    raise RuntimeError(f"{child.name} did not answer within {timeout}s:\n{child.log()[-3000:]}")
 
 
-def start_worker(env: dict[str, str], *, concurrency: int, log_dir: Path) -> Child:
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "integration_app",
-        "worker",
-        "--queues",
-        "webhooks",
-        "--concurrency",
-        str(concurrency),
-        "--hostname",
-        f"bench-webhooks-{uuid.uuid4().hex[:6]}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel",
-        "INFO",
-    ]
-    worker = Child("celery-worker", command, env, log_dir)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        worker.check_alive()
-        if " ready." in worker.log_path.read_text(errors="replace"):
-            return worker
-        time.sleep(0.2)
-    raise RuntimeError(f"the worker did not start:\n{worker.log_tail()}")
+def start_worker(env: dict[str, str], *, concurrency: int, log_dir: Path):
+    from tests.plugins.processes import WorkerProcess
+
+    worker = WorkerProcess(
+        queues="webhooks",
+        concurrency=concurrency,
+        hostname="bench-webhooks",
+        log_path=log_dir / "celery-worker.log",
+        env=env,
+    )
+    worker.wait_ready(timeout=90)
+    return worker
 
 
 # -- the world the deliveries talk about ---------------------------------------------------------
 
 
-def prepare_business(sandbox_process, *, objects: int):
+def prepare_business(sandbox, *, objects: int):
     """A connected, mirrored business, ``objects`` new sandbox time entries, a verifier."""
     from connections.models import WebhookSubscription
     from invoicing.models import SyncRun
     from invoicing.sync.runs import sync_run_execute
 
-    business = connect_first_business(sandbox_process, **SMALL_SEED)
+    business = connect_first_business(sandbox, **SMALL_SEED)
     run = sync_run_execute(run_id=SyncRun.objects.create(business=business, kind="full").pk)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
-    control = sandbox_process.control
+    control = sandbox.control
     client_ids = [client["id"] for client in control.state(business.account_id, "clients")]
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=20)
     entry_ids = [
@@ -393,27 +322,27 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with (
         bench_database(),
-        bench_sandbox() as sandbox_process,
+        bench_sandbox() as sandbox,
         tempfile.TemporaryDirectory() as logs,
     ):
-        point_app_at(sandbox_process)
+        point_app_at(sandbox)
         from invoicing.models import TimeEntry
         from sandbox.process import free_port
 
         log_dir = Path(logs)
-        business, entry_ids, verifier = prepare_business(sandbox_process, objects=args.objects)
+        business, entry_ids, verifier = prepare_business(sandbox, objects=args.objects)
         total = args.warmup + args.requests
         deliveries = signed_deliveries(business, entry_ids, verifier, total)
         warmup, measured_deliveries = deliveries[: args.warmup], deliveries[args.warmup :]
 
-        env = child_env(sandbox_process)
+        env = app_env(sandbox, broker_key_prefix=prefix)
         ingest_port, bare_port = free_port(HOST), free_port(HOST)
         token = business.webhook_token
         urls = {
             "bare view": f"http://{HOST}:{bare_port}/bare/{token}/",
             "ingest": f"http://{HOST}:{ingest_port}/webhooks/freshbooks/{token}/",
         }
-        children: list[Child] = []
+        children: list = []
         worker = None
         try:
             ingest = start_gunicorn(
@@ -457,7 +386,7 @@ def main() -> None:
             settled_at = time.perf_counter()
         except BaseException:
             for child in children:
-                print(f"--- {child.name} log ---\n{child.log_tail()}", file=sys.stderr)
+                print(f"--- {child.name} log ---\n{child.log()[-3000:]}", file=sys.stderr)
             raise
         finally:
             for child in reversed(children):

@@ -5,35 +5,38 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from connections.models import ConnectedBusiness, WebhookDelivery, WebhookSubscription
-from invoicing.models import (
-    BillingPolicy,
-    Client,
-    DraftEntry,
-    DraftInvoice,
-    DraftLine,
-    InvoiceRun,
-    InvoiceSchedule,
-    Project,
-    RateRule,
-    Service,
-    SyncRun,
-    TeamMember,
-    TimeEntry,
+from connections.models import ConnectedBusiness
+from invoicing.models import SyncRun
+from tests.factories import (
+    BillingPolicyFactory,
+    ClientFactory,
+    ConnectedBusinessFactory,
+    DraftEntryFactory,
+    DraftInvoiceFactory,
+    DraftLineFactory,
+    InvoiceRunFactory,
+    InvoiceScheduleFactory,
+    ProjectFactory,
+    RateRuleFactory,
+    ServiceFactory,
+    SyncRunFactory,
+    TeamMemberFactory,
+    TimeEntryFactory,
+    WebhookDeliveryFactory,
+    WebhookSubscriptionFactory,
 )
-from tests.factories import ConnectedBusinessFactory
 
 AT = datetime(2026, 11, 2, 15, tzinfo=UTC)
 
 
 def populate() -> ConnectedBusiness:
     business = ConnectedBusinessFactory(sync_state=ConnectedBusiness.SyncState.OK)
-    SyncRun.objects.create(business=business, kind=SyncRun.Kind.FULL, status="failed", error="x")
-    Client.objects.create(business=business, freshbooks_id=1, display_name="Acme")
-    Project.objects.create(business=business, freshbooks_id=2, title="Site", rate=Decimal(90))
-    Service.objects.create(business=business, freshbooks_id=3, name="Design")
-    TeamMember.objects.create(business=business, identity_id=4, name="Fran")
-    entry = TimeEntry.objects.create(
+    SyncRunFactory(business=business, kind=SyncRun.Kind.FULL, status="failed", error="x")
+    ClientFactory(business=business, freshbooks_id=1, display_name="Acme")
+    ProjectFactory(business=business, freshbooks_id=2, title="Site", rate=Decimal(90))
+    ServiceFactory(business=business, freshbooks_id=3, name="Design")
+    TeamMemberFactory(business=business, identity_id=4, name="Fran")
+    entry = TimeEntryFactory(
         business=business,
         freshbooks_id=5,
         client_freshbooks_id=1,
@@ -41,19 +44,19 @@ def populate() -> ConnectedBusiness:
         duration_seconds=3600,
         billable=True,
     )
-    subscription = WebhookSubscription.objects.create(
+    subscription = WebhookSubscriptionFactory(
         business=business, event="time_entry", uri="https://example.com/hook/", verified=True
     )
-    WebhookDelivery.objects.create(
+    WebhookDeliveryFactory(
         business=business, subscription=subscription, name="time_entry.create", object_id=5
     )
-    BillingPolicy.objects.create(business=business)
-    RateRule.objects.create(business=business, client_freshbooks_id=1, rate=Decimal(100))
-    InvoiceSchedule.objects.create(business=business)
-    run = InvoiceRun.objects.create(
+    BillingPolicyFactory(business=business)
+    RateRuleFactory(business=business, client_freshbooks_id=1, rate=Decimal(100))
+    InvoiceScheduleFactory(business=business)
+    run = InvoiceRunFactory(
         business=business, period_start=date(2026, 11, 1), period_end=date(2026, 11, 30)
     )
-    draft = DraftInvoice.objects.create(
+    draft = DraftInvoiceFactory(
         run=run,
         business=business,
         client_freshbooks_id=1,
@@ -62,7 +65,7 @@ def populate() -> ConnectedBusiness:
         unique_key="k" * 64,
         total=Decimal(100),
     )
-    line = DraftLine.objects.create(
+    line = DraftLineFactory(
         draft=draft,
         position=1,
         name="Design",
@@ -72,7 +75,7 @@ def populate() -> ConnectedBusiness:
         raw_seconds=3600,
         billed_seconds=3600,
     )
-    DraftEntry.objects.create(
+    DraftEntryFactory(
         draft=draft,
         line=line,
         time_entry=entry,

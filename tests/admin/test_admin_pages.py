@@ -5,6 +5,16 @@ from django.contrib import admin
 from django.urls import reverse
 
 from connections.models import FreshBooksIdentity
+from invoicing.admin import policies as policy_admin
+from invoicing.admin import runs as invoice_admin
+from invoicing.models import (
+    BillingPolicy,
+    DraftEntry,
+    DraftInvoice,
+    InvoiceRun,
+    InvoiceSchedule,
+    RateRule,
+)
 from tests.admin.populated import populate
 from tests.factories import UserFactory
 
@@ -108,3 +118,24 @@ def test_the_business_list_shows_sync_state_webhooks_and_counts(admin_client):
     assert "1 of 1 verified" in html
     assert business.connection.user.email in html
     assert '<td class="field-time_entry_total">1</td>' in html
+
+
+def test_admin_lists_runs_and_drafts_for_staff(rf):
+    populate()
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    pages = {
+        invoice_admin.InvoiceRunAdmin: InvoiceRun,
+        invoice_admin.DraftInvoiceAdmin: DraftInvoice,
+        invoice_admin.DraftEntryAdmin: DraftEntry,
+        policy_admin.BillingPolicyAdmin: BillingPolicy,
+        policy_admin.RateRuleAdmin: RateRule,
+        policy_admin.InvoiceScheduleAdmin: InvoiceSchedule,
+    }
+
+    for admin_class, model in pages.items():
+        request = rf.get("/admin/")
+        request.user = staff
+        response = admin_class(model, admin.site).changelist_view(request)
+        response.render()
+        assert response.status_code == 200, model
+        assert "lease_token" not in response.content.decode()

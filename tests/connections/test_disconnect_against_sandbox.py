@@ -8,7 +8,7 @@ from connections.models import ConnectedBusiness, Connection, FreshBooksIdentity
 from connections.services.businesses import business_webhook_url
 from connections.services.freshbooks_api import api_client_for
 from invoicing.models import TimeEntry
-from tests.factories import UserFactory
+from tests.factories import ConnectionFactory, TimeEntryFactory, UserFactory
 from tests.plugins.freshbooks import connect_sandbox_business
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def test_disconnect_removes_our_callbacks_revokes_access_and_keeps_local_data(
 ):
     ours = register_callback(connected, business_webhook_url(connected.business))
     someone_elses = register_callback(connected, "https://elsewhere.example.com/hook/")
-    TimeEntry.objects.create(
+    TimeEntryFactory(
         business=connected.business,
         freshbooks_id=1,
         started_at="2026-11-01T10:00Z",
@@ -69,7 +69,7 @@ def test_disconnect_removes_our_callbacks_revokes_access_and_keeps_local_data(
 
 
 def test_disconnect_can_delete_the_synced_data(client, use_sandbox, connected):
-    TimeEntry.objects.create(
+    TimeEntryFactory(
         business=connected.business,
         freshbooks_id=1,
         started_at="2026-11-01T10:00Z",
@@ -106,7 +106,7 @@ def test_freshbooks_unreachable_still_disconnects_locally_and_says_so(
 def test_a_shared_identity_is_not_revoked_while_another_user_still_uses_it(
     client, use_sandbox, connected
 ):
-    Connection.objects.create(user=UserFactory(), identity=connected.identity)
+    ConnectionFactory(user=UserFactory(), identity=connected.identity)
     use_sandbox.control.reset_calls()
 
     client.post(

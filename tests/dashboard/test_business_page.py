@@ -10,9 +10,9 @@ import time_machine
 from django.urls import reverse
 
 from connections.models import ConnectedBusiness
-from invoicing.models import InvoiceRun, Project, TimeEntry
+from invoicing.models import InvoiceRun, TimeEntry
 from tests.dashboard.rows import add_clients, add_entries, add_projects
-from tests.factories import ConnectedBusinessFactory
+from tests.factories import ConnectedBusinessFactory, InvoiceRunFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +189,7 @@ def test_a_synced_business_without_unbilled_time_says_so(client, business):
 
 
 def test_invoice_runs_are_listed_with_their_status(client, business):
-    InvoiceRun.objects.create(
+    InvoiceRunFactory(
         business=business,
         status=InvoiceRun.Status.COMPLETED_WITH_ERRORS,
         period_start=date(2026, 10, 1),
@@ -207,7 +207,7 @@ def test_invoice_runs_are_listed_with_their_status(client, business):
 
 
 def test_the_page_links_to_the_invoice_pages(client, business):
-    run = InvoiceRun.objects.create(
+    run = InvoiceRunFactory(
         business=business, period_start=date(2026, 10, 1), period_end=date(2026, 10, 31)
     )
 
@@ -227,7 +227,7 @@ def test_the_page_links_to_the_invoice_pages(client, business):
 
 def test_projects_of_another_business_are_not_offered_as_filters(client, business, two_clients):
     other = ConnectedBusinessFactory()
-    Project.objects.create(business=other, freshbooks_id=777, title="Secret project")
+    ProjectFactory(business=other, freshbooks_id=777, title="Secret project")
 
     response = page(client, business, {"project": "777"})
 

@@ -7,8 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from connections.models import ConnectedBusiness, FreshBooksIdentity, WebhookDelivery
-from tests.factories import ConnectedBusinessFactory, ConnectionFactory, UserFactory
+from connections.models import ConnectedBusiness, FreshBooksIdentity
+from tests.factories import (
+    ConnectedBusinessFactory,
+    ConnectionFactory,
+    UserFactory,
+    WebhookDeliveryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +96,7 @@ def test_last_sync_and_last_webhook_are_shown_per_business(client):
     )
     quiet = ConnectedBusinessFactory(connection=business.connection)
     for minutes in (90, 20):
-        WebhookDelivery.objects.create(
+        WebhookDeliveryFactory(
             business=business,
             name="time_entry.update",
             received_at=now - timedelta(minutes=minutes),

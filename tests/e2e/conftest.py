@@ -14,11 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from connections.services.freshbooks_api import _rate_gate_for
-from sandbox.config import RegisteredApp
-from sandbox.process import start_sandbox_process
-from tests.plugins.freshbooks import sandbox_env
-from tests.plugins.sandbox import WEBHOOK_RETRY_BASE, SandboxServer
+from tests.plugins.freshbooks import point_app_at, sandbox_env
+from tests.plugins.sandbox import SandboxServer, sandbox_running
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,24 +37,13 @@ E2E_CLIENT_SECRET = "e2e-client-secret"
 def app_sandbox(live_server, tmp_path) -> Iterator[SandboxServer]:
     """A FreshBooks sandbox that redirects back to this test's live server."""
     callback = f"{live_server.url}/connections/oauth/callback/"
-    process = start_sandbox_process(
-        0,
-        tmp_path / "sandbox" / "state.sqlite3",
-        control=True,
-        apps=[RegisteredApp(E2E_CLIENT_ID, E2E_CLIENT_SECRET, (callback,))],
-        extra_args=("--webhook-retry-base", str(WEBHOOK_RETRY_BASE)),
-    )
-    try:
-        yield SandboxServer(
-            url=process.url,
-            control=process.control,
-            process=process,
-            client_id=E2E_CLIENT_ID,
-            client_secret=E2E_CLIENT_SECRET,
-            redirect_uris=(callback,),
-        )
-    finally:
-        process.stop()
+    with sandbox_running(
+        tmp_path / "sandbox",
+        client_id=E2E_CLIENT_ID,
+        client_secret=E2E_CLIENT_SECRET,
+        redirect_uris=(callback,),
+    ) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture
@@ -65,16 +51,9 @@ def running_app(live_server, app_sandbox, settings, celery_worker_factory, monke
     """The live server and a worker, both pointed at the sandbox; returns the live server."""
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.FRESHBOOKS_API_BASE_URL = app_sandbox.url
-    settings.FRESHBOOKS_AUTH_BASE_URL = app_sandbox.url
-    settings.FRESHBOOKS_CLIENT_ID = app_sandbox.client_id
-    settings.FRESHBOOKS_CLIENT_SECRET = app_sandbox.client_secret
-    settings.FRESHBOOKS_REDIRECT_URI = app_sandbox.redirect_uri
-    settings.FRESHBOOKS_RATE_PER_SECOND = 1000.0
-    settings.FRESHBOOKS_RATE_BURST = 1000
+    point_app_at(settings, app_sandbox)
     settings.PUBLIC_BASE_URL = live_server.url
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-    _rate_gate_for.cache_clear()
     celery_worker_factory(sandbox_env(app_sandbox) | {"PUBLIC_BASE_URL": live_server.url})
     return live_server
 

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from connections.models import WebhookSubscription
 from connections.webhooks import registry
 from integration_app import enqueue
 from tests.connections.webhooks.helpers import VERIFIER
 from tests.connections.webhooks.live import live_webhooks, webhook_worker  # noqa: F401 - fixtures
-from tests.factories import ConnectedBusinessFactory
+from tests.factories import ConnectedBusinessFactory, WebhookSubscriptionFactory
 
 
 @pytest.fixture
@@ -17,7 +16,7 @@ def business(db):
 
 @pytest.fixture
 def subscription(business):
-    return WebhookSubscription.objects.create(
+    return WebhookSubscriptionFactory(
         business=business,
         event="time_entry",
         uri=f"https://app.example.com/webhooks/freshbooks/{business.webhook_token}/",

@@ -4,7 +4,6 @@ the live server's public URL, so no other worker of the session takes (and misha
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from django.db import connections
 
 from connections.models import WebhookDelivery
 from tests.plugins.freshbooks import sandbox_env
-from tests.plugins.processes import WorkerProcess, database_url_for_subprocess, wait_until
+from tests.plugins.processes import WorkerProcess, app_process_env, wait_until
 
 WEBHOOK_WORKER_PREFIX = f"test-webhooks-{uuid.uuid4().hex[:10]}:"
 CLOSED_BROKER_URL = "redis://127.0.0.1:1/0"
@@ -40,14 +39,10 @@ def _close_request_thread_connections(**kwargs) -> None:
 
 @pytest.fixture(scope="session")
 def webhook_worker(django_db_setup, live_server, sandbox_server, tmp_path_factory):
-    env = {
-        **os.environ,
-        **sandbox_env(sandbox_server),
-        "DATABASE_URL": database_url_for_subprocess(),
-        "CELERY_BROKER_KEYPREFIX": WEBHOOK_WORKER_PREFIX,
-        "PUBLIC_BASE_URL": live_server.url,
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = app_process_env(
+        broker_key_prefix=WEBHOOK_WORKER_PREFIX,
+        extra={**sandbox_env(sandbox_server), "PUBLIC_BASE_URL": live_server.url},
+    )
     worker = WorkerProcess(
         queues="webhooks",
         log_path=tmp_path_factory.mktemp("webhook-worker") / "worker.log",

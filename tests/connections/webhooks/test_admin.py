@@ -8,6 +8,7 @@ from django.urls import reverse
 import connections.webhooks.admin  # noqa: F401
 from connections.models import WebhookDelivery, WebhookSubscription
 from tests.connections.webhooks.helpers import VERIFIER
+from tests.factories import WebhookDeliveryFactory
 
 pytestmark = pytest.mark.django_db
 Status = WebhookDelivery.Status
@@ -15,7 +16,7 @@ Status = WebhookDelivery.Status
 
 @pytest.fixture
 def failed_delivery(business, subscription):
-    return WebhookDelivery.objects.create(
+    return WebhookDeliveryFactory(
         business=business,
         subscription=subscription,
         name="time_entry.update",

@@ -6,11 +6,12 @@ Against the real registry as invoicing wires it at start-up (no ``handler`` fixt
 import pytest
 from django.utils import timezone
 
-from connections.models import WebhookDelivery, WebhookSubscription
+from connections.models import WebhookDelivery
 from connections.webhooks import registry
 from connections.webhooks.processing import webhook_delivery_process
 from invoicing.drafts import DraftBusy, void
 from tests.connections.webhooks.helpers import VERIFIER, event_fields, post_event
+from tests.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 Status = WebhookDelivery.Status
@@ -18,7 +19,7 @@ Status = WebhookDelivery.Status
 
 @pytest.fixture
 def invoice_subscription(business):
-    return WebhookSubscription.objects.create(
+    return WebhookSubscriptionFactory(
         business=business,
         event="invoice",
         uri=f"https://app.example.com/webhooks/freshbooks/{business.webhook_token}/",
@@ -45,7 +46,7 @@ def released(monkeypatch):
 
 
 def invoice_delivery(business, *, name="invoice.delete", object_id=9001):
-    return WebhookDelivery.objects.create(
+    return WebhookDeliveryFactory(
         business=business,
         name=name,
         noun="invoice",

@@ -17,6 +17,7 @@ from invoicing.models import SyncRun, TimeEntry
 from sandbox.webhooks import sign
 from tests.connections.webhooks.helpers import VERIFIER, event_fields
 from tests.connections.webhooks.live import CLOSED_BROKER_URL, broker, wait_until_settled
+from tests.factories import WebhookSubscriptionFactory
 from tests.plugins.freshbooks import connect_sandbox_business
 from tests.plugins.processes import wait_until
 
@@ -27,7 +28,7 @@ SMALL_SEED = {"users": 1, "businesses": 1, "clients": 2, "projects_per_client": 
 
 def verified_subscription(business) -> WebhookSubscription:
     """A time_entry subscription whose verifier the test knows, so it can sign deliveries."""
-    return WebhookSubscription.objects.create(
+    return WebhookSubscriptionFactory(
         business=business,
         event="time_entry",
         uri=f"http://unused.example/webhooks/freshbooks/{business.webhook_token}/",

@@ -17,6 +17,7 @@ from connections.webhooks.processing import (
     webhook_deliveries_sweep,
     webhook_delivery_process,
 )
+from tests.factories import WebhookDeliveryFactory
 
 pytestmark = pytest.mark.django_db
 Status = WebhookDelivery.Status
@@ -25,7 +26,7 @@ Status = WebhookDelivery.Status
 @pytest.fixture
 def deliver(business):
     def make(object_id=4242, *, noun="time_entry", status=Status.PENDING, **columns):
-        return WebhookDelivery.objects.create(
+        return WebhookDeliveryFactory(
             business=business,
             name=f"{noun}.update",
             noun=noun,

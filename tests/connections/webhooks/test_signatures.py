@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from connections.models import WebhookDelivery, WebhookSubscription
+from connections.models import WebhookDelivery
 from connections.webhooks import signatures
 from connections.webhooks.signatures import (
     MalformedDelivery,
@@ -18,6 +18,7 @@ from connections.webhooks.signatures import (
 )
 from sandbox.webhooks import sign
 from tests.connections.webhooks.helpers import VERIFIER, event_fields, post_event
+from tests.factories import WebhookSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +164,7 @@ def test_the_endpoint_refuses_a_missing_signature_header(client, business, subsc
 
 
 def test_the_noun_picks_the_verifier_of_that_event_subscription(client, business, subscription):
-    WebhookSubscription.objects.create(
+    WebhookSubscriptionFactory(
         business=business,
         event="client",
         uri=subscription.uri,

@@ -21,6 +21,7 @@ from connections.webhooks.subscriptions import (
     webhook_subscriptions_sync,
 )
 from tests.connections.webhooks.helpers import FORM, VERIFIER, webhook_url
+from tests.factories import WebhookSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -303,14 +304,14 @@ def test_the_sweeper_finishes_stuck_verifications_and_registers_missing_callback
     business, subscription, sent_tasks, django_capture_on_commit_callbacks
 ):
     long_ago = timezone.now() - timedelta(hours=1)
-    waiting_confirmation = WebhookSubscription.objects.create(
+    waiting_confirmation = WebhookSubscriptionFactory(
         business=business,
         event="client",
         uri=subscription.uri,
         callback_id=502,
         pending_verifier="v",
     )
-    never_verified = WebhookSubscription.objects.create(
+    never_verified = WebhookSubscriptionFactory(
         business=business,
         event="project",
         uri=subscription.uri,
@@ -318,7 +319,7 @@ def test_the_sweeper_finishes_stuck_verifications_and_registers_missing_callback
         verification_requested_at=long_ago,
         verification_requests=1,
     )
-    gave_up = WebhookSubscription.objects.create(
+    gave_up = WebhookSubscriptionFactory(
         business=business,
         event="service",
         uri=subscription.uri,
@@ -326,7 +327,7 @@ def test_the_sweeper_finishes_stuck_verifications_and_registers_missing_callback
         verification_requested_at=long_ago,
         verification_requests=6,
     )
-    unregistered = WebhookSubscription.objects.create(
+    unregistered = WebhookSubscriptionFactory(
         business=business, event="invoice", uri=subscription.uri
     )
     WebhookSubscription.objects.filter(

@@ -1,24 +1,20 @@
-"""Fixtures for draft invoices: a sandbox business synced into the mirror, and helpers."""
+"""Fixtures for draft invoices: a sandbox business synced into the mirror, and helpers.
+
+The mirrored one-entry business and its planned draft are in tests/invoicing/conftest.py.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from invoicing.drafts import (
-    DraftRetryLater,
-    draft_advance,
-    invoice_run_create,
-    invoice_run_preview,
-)
-from invoicing.models import BillingPolicy, Client, DraftInvoice, Project, SyncRun, TimeEntry
+from invoicing.drafts import DraftRetryLater, draft_advance
+from invoicing.models import BillingPolicy, DraftInvoice, SyncRun
 from invoicing.sync.runs import sync_run_execute
-from tests.factories import ConnectedBusinessFactory
+from tests.factories import SyncRunFactory
 from tests.plugins.freshbooks import connect_sandbox_business
-
-APRIL_2024 = {"period": "custom", "start": "2024-04-01", "end": "2024-04-30"}
 
 
 def period_options(**overrides) -> dict:
@@ -35,7 +31,7 @@ def period_options(**overrides) -> dict:
 
 
 def sync_business(business) -> None:
-    run = sync_run_execute(run_id=SyncRun.objects.create(business=business, kind="full").pk)
+    run = sync_run_execute(run_id=SyncRunFactory(business=business, kind="full").pk)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
 
 
@@ -83,35 +79,3 @@ def sandbox_billed_ids(sandbox, business) -> set[int]:
 def synced(use_sandbox):
     # ~300 entries for this business over about two months, across 6 clients.
     return connect_and_sync(use_sandbox, time_entries=600, months=2, clients=12)
-
-
-@pytest.fixture
-def one_entry_business():
-    """A mirrored business with one client, one 100.00/h project and one hour on 10 April 2024."""
-    business = ConnectedBusinessFactory(currency_code="USD", timezone="UTC")
-    Client.objects.create(business=business, freshbooks_id=10, display_name="Acme Corp")
-    Project.objects.create(
-        business=business,
-        freshbooks_id=70,
-        title="Website",
-        client_freshbooks_id=10,
-        billing_method="project_rate",
-        rate=Decimal("100.00"),
-    )
-    TimeEntry.objects.create(
-        business=business,
-        freshbooks_id=500,
-        client_freshbooks_id=10,
-        project_freshbooks_id=70,
-        started_at=datetime(2024, 4, 10, 9, 0, tzinfo=UTC),
-        duration_seconds=3600,
-        billable=True,
-    )
-    return business
-
-
-@pytest.fixture
-def draft(one_entry_business):
-    """The planned draft of that hour (nothing sent to FreshBooks yet)."""
-    run = invoice_run_preview(business=one_entry_business, raw_options=APRIL_2024)
-    return invoice_run_create(run_id=run.pk).drafts.get()

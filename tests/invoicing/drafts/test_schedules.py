@@ -11,6 +11,7 @@ from django.db import connections
 
 from invoicing.drafts.schedules import latest_fire_date, schedules_fire_due
 from invoicing.models import InvoiceRun, InvoiceSchedule
+from tests.factories import InvoiceScheduleFactory
 
 CREATED = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
 
@@ -21,7 +22,7 @@ def business(one_entry_business):
 
 
 def make_schedule(business, created_at=CREATED, **fields) -> InvoiceSchedule:
-    schedule = InvoiceSchedule.objects.create(
+    schedule = InvoiceScheduleFactory(
         business=business,
         frequency="monthly",
         day_of_month=1,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from invoicing.models import SyncRun
 from invoicing.sync import runs, stages
 from invoicing.sync.lock import BusinessSyncLock
-from tests.factories import ConnectedBusinessFactory
+from tests.factories import ConnectedBusinessFactory, SyncRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_a_first_request_is_a_full_sync_and_later_ones_are_incremental_with_over
 
 
 def test_a_finished_run_delivered_again_does_nothing(monkeypatch):
-    run = SyncRun.objects.create(
+    run = SyncRunFactory(
         business=ConnectedBusinessFactory(), kind="full", status=SyncRun.Status.SUCCEEDED
     )
     monkeypatch.setattr(stages, "run_stages", lambda **kwargs: pytest.fail("ran again"))
@@ -41,7 +41,7 @@ def test_a_finished_run_delivered_again_does_nothing(monkeypatch):
 
 
 def test_a_run_for_a_removed_business_is_skipped_with_the_reason():
-    run = SyncRun.objects.create(business=ConnectedBusinessFactory(active=False), kind="full")
+    run = SyncRunFactory(business=ConnectedBusinessFactory(active=False), kind="full")
 
     run = runs.sync_run_execute(run_id=run.pk)
 
@@ -51,8 +51,8 @@ def test_a_run_for_a_removed_business_is_skipped_with_the_reason():
 
 def test_a_run_finding_another_run_of_the_business_holding_the_lock_is_skipped():
     business = ConnectedBusinessFactory()
-    other = SyncRun.objects.create(business=business, kind="full")
-    run = SyncRun.objects.create(business=business, kind="full")
+    other = SyncRunFactory(business=business, kind="full")
+    run = SyncRunFactory(business=business, kind="full")
     lock = BusinessSyncLock(business_pk=business.pk, run_pk=other.pk)
     assert lock.acquire()
     try:
@@ -66,7 +66,7 @@ def test_a_run_finding_another_run_of_the_business_holding_the_lock_is_skipped()
 
 def test_a_database_hiccup_interrupts_the_run_for_a_retry(monkeypatch):
     business = ConnectedBusinessFactory()
-    run = SyncRun.objects.create(business=business, kind="full")
+    run = SyncRunFactory(business=business, kind="full")
 
     def locked(**kwargs):
         raise OperationalError("database is locked")
@@ -84,7 +84,7 @@ def test_a_database_hiccup_interrupts_the_run_for_a_retry(monkeypatch):
 
 def test_giving_up_fails_the_run_and_shows_the_error_on_the_business():
     business = ConnectedBusinessFactory()
-    run = SyncRun.objects.create(business=business, kind="full", attempts=8)
+    run = SyncRunFactory(business=business, kind="full", attempts=8)
 
     runs.sync_run_give_up(run_id=run.pk, reason="HTTP 503: unavailable")
 
@@ -99,14 +99,14 @@ def test_the_sweeper_re_enqueues_only_runs_whose_heartbeat_stopped(settings, mon
     sent = []
     monkeypatch.setattr(runs, "publish_now", lambda task_name, args: sent.append(args))
     business = ConnectedBusinessFactory()
-    stale = SyncRun.objects.create(
+    stale = SyncRunFactory(
         business=business,
         kind="full",
         status=SyncRun.Status.RUNNING,
         heartbeat_at=timezone.now() - timedelta(seconds=settings.SYNC_STALE_SECONDS + 5),
     )
-    SyncRun.objects.create(business=business, kind="full", status=SyncRun.Status.RUNNING)
-    SyncRun.objects.create(
+    SyncRunFactory(business=business, kind="full", status=SyncRun.Status.RUNNING)
+    SyncRunFactory(
         business=business,
         kind="full",
         status=SyncRun.Status.SUCCEEDED,

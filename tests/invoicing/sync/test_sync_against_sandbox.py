@@ -10,6 +10,7 @@ from django.db import connections
 from connections.models import ConnectedBusiness
 from invoicing.models import Client, Project, Service, SyncRun, TeamMember, TimeEntry
 from invoicing.sync.runs import SyncInterrupted, sync_run_execute
+from tests.factories import SyncRunFactory
 from tests.plugins.freshbooks import connect_sandbox_business
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ TIME_ENTRIES_ROUTE = "GET /timetracking/business/{bid}/time_entries"
 
 
 def run_sync(business, kind=SyncRun.Kind.FULL, **fields) -> SyncRun:
-    run = SyncRun.objects.create(business=business, kind=kind, **fields)
+    run = SyncRunFactory(business=business, kind=kind, **fields)
     return sync_run_execute(run_id=run.pk)
 
 
@@ -129,9 +130,7 @@ def test_an_incremental_sync_converges_after_adds_edits_and_deletes(use_sandbox,
 @pytest.mark.django_db(transaction=True)
 def test_two_syncs_started_together_one_runs_and_no_row_is_duplicated(use_sandbox, seeded):
     use_sandbox.control.add_fault(method="GET", path=".*", kind="latency", latency_ms=5)
-    runs = [
-        SyncRun.objects.create(business=seeded.business, kind=SyncRun.Kind.FULL) for _ in range(2)
-    ]
+    runs = [SyncRunFactory(business=seeded.business, kind=SyncRun.Kind.FULL) for _ in range(2)]
     barrier = threading.Barrier(2)
     outcomes = {}
 
@@ -171,7 +170,7 @@ def test_a_sync_interrupted_by_5xx_resumes_from_its_page_with_the_same_result(
     use_sandbox, seeded, settings
 ):
     settings.FRESHBOOKS_MAX_ATTEMPTS = 1
-    run = SyncRun.objects.create(business=seeded.business, kind=SyncRun.Kind.FULL)
+    run = SyncRunFactory(business=seeded.business, kind=SyncRun.Kind.FULL)
     use_sandbox.control.add_fault(
         method="GET", path=r".*/time_entries.*", kind="status", status=503, every=20, times=1
     )

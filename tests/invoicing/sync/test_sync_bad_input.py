@@ -9,7 +9,7 @@ from django.conf import settings
 
 from invoicing.models import Project, SyncRun, TimeEntry
 from invoicing.sync.runs import sync_run_execute
-from tests.factories import ConnectedBusinessFactory
+from tests.factories import ConnectedBusinessFactory, SyncRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,7 @@ def odd_freshbooks():
 
 def test_odd_entries_are_stored_or_skipped_with_reasons_and_the_sync_succeeds(odd_freshbooks):
     business = ConnectedBusinessFactory(business_id=BUSINESS_ID, account_id=ACCOUNT_ID)
-    run = SyncRun.objects.create(business=business, kind=SyncRun.Kind.FULL)
+    run = SyncRunFactory(business=business, kind=SyncRun.Kind.FULL)
 
     run = sync_run_execute(run_id=run.pk)
 

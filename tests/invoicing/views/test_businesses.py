@@ -1,4 +1,5 @@
-"""The business page: unbilled hours per client, last sync, and "Sync now"."""
+"""The business page (invoicing/views/businesses.py): unbilled hours per client, last sync, and
+"Sync now"."""
 
 from datetime import UTC, datetime
 
@@ -6,14 +7,14 @@ import pytest
 from django.urls import reverse
 
 from connections.models import FreshBooksIdentity
-from invoicing.models import Client, SyncRun, TimeEntry
-from tests.factories import ConnectedBusinessFactory, UserFactory
+from invoicing.models import SyncRun
+from tests.factories import ClientFactory, ConnectedBusinessFactory, TimeEntryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def entry(business, freshbooks_id, client_id, seconds, **fields):
-    return TimeEntry.objects.create(
+    return TimeEntryFactory(
         business=business,
         freshbooks_id=freshbooks_id,
         client_freshbooks_id=client_id,
@@ -26,18 +27,16 @@ def entry(business, freshbooks_id, client_id, seconds, **fields):
 
 @pytest.fixture
 def business(client):
+    """Northwind with an empty mirror, its owner signed in (instead of conftest's invoice pages'
+    business)."""
     business = ConnectedBusinessFactory(name="Northwind")
     client.force_login(business.connection.user)
     return business
 
 
 def test_the_business_page_shows_unbilled_hours_per_client(client, business):
-    Client.objects.create(
-        business=business, freshbooks_id=1, display_name="Acme", currency_code="USD"
-    )
-    Client.objects.create(
-        business=business, freshbooks_id=2, display_name="Globex", currency_code="CAD"
-    )
+    ClientFactory(business=business, freshbooks_id=1, display_name="Acme", currency_code="USD")
+    ClientFactory(business=business, freshbooks_id=2, display_name="Globex", currency_code="CAD")
     entry(business, 10, 1, 5400)
     entry(business, 11, 1, 1800)
     entry(business, 12, 2, 3600)

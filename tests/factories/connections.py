@@ -1,21 +1,14 @@
-"""Model factories shared by the test-suite."""
+"""Factories for connections' models: a FreshBooks identity, a user's connection, its businesses."""
+
+from __future__ import annotations
 
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
-from accounts.models import User
 from connections.models import ConnectedBusiness, Connection, FreshBooksIdentity
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        django_get_or_create = ["email"]
-
-    email = factory.Sequence(lambda n: f"user{n}@example.com")
-    password = factory.django.Password("a-long-enough-passphrase-42")
+from tests.factories.accounts import UserFactory
 
 
 def membership(business_id, *, account_id="ACC1", role="owner", name=None, tz="America/New_York"):

@@ -1,4 +1,4 @@
-"""What the database itself guarantees about drafts."""
+"""What the database itself guarantees about runs and drafts (invoicing/models/runs.py)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from invoicing.models import (
-    DraftEntry,
-    DraftInvoice,
-    DraftLine,
-    InvoiceRun,
-)
+from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun
+from tests.factories import DraftEntryFactory, DraftInvoiceFactory, DraftLineFactory
 
 pytestmark = pytest.mark.django_db
-APRIL = {"period": "custom", "start": "2024-04-01", "end": "2024-04-30"}
 
 
 def second_draft_for_the_same_entry(draft: DraftInvoice) -> None:
-    other = DraftInvoice.objects.create(
+    other = DraftInvoiceFactory(
         run=draft.run,
         business=draft.business,
         client_freshbooks_id=draft.client_freshbooks_id,
@@ -28,7 +23,7 @@ def second_draft_for_the_same_entry(draft: DraftInvoice) -> None:
         unique_key="another-key",
         total=Decimal("1.00"),
     )
-    line = DraftLine.objects.create(
+    line = DraftLineFactory(
         draft=other,
         position=1,
         name="Copy",
@@ -39,7 +34,7 @@ def second_draft_for_the_same_entry(draft: DraftInvoice) -> None:
         billed_seconds=3600,
     )
     link = draft.entries.get()
-    DraftEntry.objects.create(
+    DraftEntryFactory(
         draft=other,
         line=line,
         time_entry=link.time_entry,
@@ -66,7 +61,7 @@ def test_an_entry_of_a_voided_draft_can_go_on_a_new_one(draft):
 
 def test_two_open_drafts_cannot_share_a_unique_key(draft):
     with pytest.raises(IntegrityError), transaction.atomic():
-        DraftInvoice.objects.create(
+        DraftInvoiceFactory(
             run=draft.run,
             business=draft.business,
             client_freshbooks_id=10,
