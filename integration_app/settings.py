@@ -7,15 +7,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
-from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from integration_app.browser_policies import content_security_policy, permissions_policy
 from integration_app.env import (
     database_config,
     email_config,
@@ -27,6 +24,7 @@ from integration_app.env import (
     env_str,
     env_url,
 )
+from integration_app.keys import field_encryption_keys
 from integration_app.logging import LOG_FORMATS, build_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -248,26 +246,10 @@ else:
 # --- Encryption of secrets at rest -----------------------------------------------------------
 
 
-def _fernet_keys() -> list[str]:
-    keys = env_list("FIELD_ENCRYPTION_KEYS")
-    if not keys:
-        if IS_PRODUCTION:
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production")
-        digest = hashlib.sha256(("field-encryption:" + SECRET_KEY).encode()).digest()
-        return [base64.urlsafe_b64encode(digest).decode()]
-    for position, key in enumerate(keys, start=1):
-        try:
-            Fernet(key)
-        except (ValueError, TypeError):
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS entry {position} is not a Fernet key "
-                "(generate one with `python -m integration_app.keys`)"
-            ) from None
-    return keys
-
-
 # The first key encrypts; every key decrypts, so keys can be rotated without downtime.
-FIELD_ENCRYPTION_KEYS = _fernet_keys()
+FIELD_ENCRYPTION_KEYS = field_encryption_keys(
+    env_list("FIELD_ENCRYPTION_KEYS"), secret_key=SECRET_KEY, production=IS_PRODUCTION
+)
 
 # --- FreshBooks ----------------------------------------------------------------------------------
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
@@ -387,44 +369,9 @@ if IS_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# Content-Security-Policy (django-csp 4; Django 5.2 has none of its own). Everything from the app's
-# own origin, no inline script or style, no framing. form-action also allows FreshBooks' authorize
-# origin and admin pages allow style attributes: both added per response by
-# integration_app.security.ContentSecurityPolicyMiddleware, which explains why.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF],
-        "upgrade-insecure-requests": IS_PRODUCTION,
-    },
-}
-# Browser features no page of the app uses, switched off for every page (and anything it embeds).
-PERMISSIONS_POLICY: dict[str, list[str]] = {
-    feature: []
-    for feature in (
-        "accelerometer",
-        "autoplay",
-        "camera",
-        "display-capture",
-        "geolocation",
-        "gyroscope",
-        "hid",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "serial",
-        "usb",
-    )
-}
+# Content-Security-Policy and Permissions-Policy: integration_app/browser_policies.py says why.
+CONTENT_SECURITY_POLICY = content_security_policy(production=IS_PRODUCTION)
+PERMISSIONS_POLICY = permissions_policy()
 
 # --- Logging ----------------------------------------------------------------------------------
 # JSON lines (one object per record, with request_id / task_id / task_name) for log shippers,

@@ -30,7 +30,8 @@ from connections.models import (
 from connections.services.businesses import business_webhook_url, callback_id_of
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
-from connections.webhooks.ingest import VERIFY_EVENT, verifier_offer
+from connections.webhooks.deliveries import VERIFY_EVENT
+from connections.webhooks.verification import verifier_offer
 from integration_app.enqueue import (
     CONFIRM_WEBHOOK_SUBSCRIPTION,
     RESEND_WEBHOOK_VERIFICATION,

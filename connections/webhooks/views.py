@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from connections.webhooks.ingest import IncomingDelivery, IngestResult, webhook_delivery_receive
+from connections.webhooks.deliveries import IncomingDelivery, IngestResult
+from connections.webhooks.ingest import webhook_delivery_receive
 
 
 def max_body_bytes() -> int:
