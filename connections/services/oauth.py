@@ -14,6 +14,7 @@ from connections.freshbooks import FreshBooksClient, FreshBooksError, MalformedR
 from connections.models import Connection, FreshBooksIdentity
 from connections.services.freshbooks_api import USER_AGENT, oauth_client
 from connections.services.tokens import identity_error_record, identity_tokens_store
+from integration_app.untrusted_text import storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +103,13 @@ def _membership_summary(membership: object) -> dict | None:
     account_id = business.get("account_id")
     return {
         "membership_id": membership.get("id"),
-        "role": str(membership.get("role") or ""),
+        "role": storable_text(str(membership.get("role") or "")),
         "business": {
             "id": business["id"],
-            "name": str(business.get("name") or f"Business {business['id']}"),
-            "account_id": account_id if isinstance(account_id, str) else None,
-            "business_uuid": str(business.get("business_uuid") or ""),
-            "timezone": str(business.get("timezone") or ""),
+            "name": storable_text(str(business.get("name") or f"Business {business['id']}")),
+            "account_id": storable_text(account_id) if isinstance(account_id, str) else None,
+            "business_uuid": storable_text(str(business.get("business_uuid") or "")),
+            "timezone": storable_text(str(business.get("timezone") or "")),
             "active": business.get("active", True) is not False,
         },
     }
@@ -128,10 +129,10 @@ def profile_from_me(me: object) -> Profile:
     ]
     return Profile(
         identity_id=identity_id,
-        identity_uuid=str(me.get("identity_uuid") or ""),
-        email=str(me.get("email") or ""),
-        first_name=str(me.get("first_name") or ""),
-        last_name=str(me.get("last_name") or ""),
+        identity_uuid=storable_text(str(me.get("identity_uuid") or "")),
+        email=storable_text(str(me.get("email") or "")),
+        first_name=storable_text(str(me.get("first_name") or "")),
+        last_name=storable_text(str(me.get("last_name") or "")),
         memberships=memberships,
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from connections.freshbooks import FreshBooksClient, Page
 from connections.models import ConnectedBusiness
+from integration_app.untrusted_text import storable_json
 from invoicing.models import (
     Client,
     Project,
@@ -30,7 +31,6 @@ from invoicing.sync.store import (
     mirror_deactivate_unseen,
     mirror_delete_unseen,
     mirror_upsert,
-    storable_raw,
 )
 
 STAGES = (
@@ -267,7 +267,7 @@ def sync_project_service_rates(context: SyncContext) -> None:
                     service_freshbooks_id=service_id,
                     defaults={
                         "rate": value,
-                        "raw": storable_raw(rate),
+                        "raw": storable_json(rate),
                         "seen_by_run_id": context.run.pk,
                     },
                 )

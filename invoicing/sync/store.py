@@ -14,35 +14,10 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from integration_app.untrusted_text import storable_json, storable_text
 from invoicing.sync.mappers import Unusable
 
 MAX_SKIP_REASONS = 50
-
-# PostgreSQL text and jsonb cannot hold NUL; it becomes the visible replacement character.
-NUL, REPLACEMENT = "\x00", "\ufffd"
-# Bidirectional overrides and isolates would let FreshBooks text reorder what the page shows.
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-
-
-def storable_raw(value: Any) -> Any:
-    """The raw body as it came, except NUL bytes, so it still loads as JSON and saves."""
-    if isinstance(value, str):
-        return value.replace(NUL, REPLACEMENT)
-    if isinstance(value, dict):
-        return {storable_raw(key): storable_raw(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [storable_raw(item) for item in value]
-    return value
-
-
-def storable_columns(columns: dict[str, Any]) -> dict[str, Any]:
-    """Indexed text columns without NUL bytes and without bidirectional controls."""
-    return {
-        name: value.replace(NUL, REPLACEMENT).translate(BIDI_CONTROLS)
-        if isinstance(value, str)
-        else value
-        for name, value in columns.items()
-    }
 
 
 @dataclass
@@ -71,9 +46,12 @@ def mirror_upsert(
     outcome = BatchOutcome()
     rows: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for raw in raws:
-        raw = storable_raw(raw)
+        raw = storable_json(raw)
         try:
-            row_columns = storable_columns(columns(raw))
+            row_columns: dict[str, Any] = {
+                name: storable_text(value) if isinstance(value, str) else value
+                for name, value in columns(raw).items()
+            }
         except Unusable as reason:
             outcome.skipped.append(
                 {"object": object_name, "id": raw.get("id"), "reason": str(reason)}

@@ -277,3 +277,22 @@ def test_the_callback_requires_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_hostile_text_in_me_is_stored_without_nul_or_bidirectional_controls():
+    from connections.services.oauth import profile_from_me
+
+    profile = profile_from_me(
+        {
+            "identity_id": 7,
+            "first_name": "Eve\x00",
+            "last_name": "\u202eevil",
+            "business_memberships": [
+                {"id": 1, "role": "owner", "business": {"id": 5, "name": "Acme\x00 \u202eoc"}}
+            ],
+        }
+    )
+
+    assert profile.first_name == "Eve\ufffd"
+    assert profile.last_name == "evil"
+    assert profile.memberships[0]["business"]["name"] == "Acme\ufffd oc"
