@@ -19,7 +19,7 @@ from invoicing.drafts.plan import (
     invoice_run_preview,
     invoice_run_start,
 )
-from invoicing.drafts.progress import invoice_run_refresh, run_progress
+from invoicing.drafts.progress import invoice_run_refresh
 from invoicing.drafts.sweeper import drafts_sweep
 from invoicing.drafts.void import (
     draft_release_on_remote_delete,
@@ -47,5 +47,4 @@ __all__ = [
     "invoice_run_preview",
     "invoice_run_refresh",
     "invoice_run_start",
-    "run_progress",
 ]
