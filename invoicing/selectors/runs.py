@@ -42,10 +42,25 @@ IN_FRESHBOOKS_STATES = (State.CREATED, State.MARKING_BILLED, State.DONE)
 
 def invoice_run_for(business: ConnectedBusiness, run_pk: int) -> InvoiceRun:
     return get_object_or_404(
-        InvoiceRun.objects.select_related("started_by", "approved_by"),
+        InvoiceRun.objects.select_related("started_by", "approved_by", "replaces_draft__voided_by"),
         pk=run_pk,
         business=business,
     )
+
+
+def rebill_run_for(business: ConnectedBusiness, draft: DraftInvoice, run_pk: int) -> InvoiceRun:
+    """A re-bill run of `business` that replaces `draft`; anything else is a 404."""
+    return get_object_or_404(
+        InvoiceRun.objects.select_related("replaces_draft"),
+        pk=run_pk,
+        business=business,
+        replaces_draft=draft,
+    )
+
+
+def replacement_runs_of(draft: DraftInvoice) -> list[InvoiceRun]:
+    """The re-bill runs made for a draft (previews waiting, or the one that replaced it)."""
+    return list(draft.replacement_runs.order_by("-created_at", "-pk"))
 
 
 def freshbooks_invoice_url(account_id: str, invoice_id: int | None) -> str:

@@ -116,6 +116,7 @@ def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
         for draft in run.preview.get("drafts", [])
         if not draft.get("blocked_reason")
     }
+    replaced = run.replaces_draft
     return render(
         request,
         "invoicing/invoices/run_detail.html",
@@ -124,6 +125,7 @@ def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
             "run": run,
             "preview": run.preview,
             "progress": progress,
+            "replaced": with_invoice_links([replaced], business)[0] if replaced else None,
             "changed_since_preview": bool(progress.rows)
             and progress.created_keys != previewed_keys,
             "access_problem": access_problem(business),
