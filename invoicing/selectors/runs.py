@@ -172,6 +172,9 @@ def run_progress_of(run: InvoiceRun, business: ConnectedBusiness) -> RunProgress
     failed = sum(1 for draft in drafts if draft.state in FAILED_STATES)
     voided = sum(1 for draft in drafts if draft.state == State.VOIDED)
     settled = done + failed + voided
+    percent = 100 if total == 0 else round(100 * settled / total)
+    if not finished:
+        percent = min(percent, 99)  # full once the run says it is finished, not a moment before
     return RunProgress(
         status=run.status,
         status_label=run.get_status_display(),
@@ -181,7 +184,7 @@ def run_progress_of(run: InvoiceRun, business: ConnectedBusiness) -> RunProgress
         drafts_done=done,
         drafts_failed=failed,
         drafts_voided=voided,
-        percent=100 if total == 0 else round(100 * settled / total),
+        percent=percent,
         summary=_summary(total, done, failed, voided),
         in_freshbooks=_in_freshbooks(drafts),
         next_step=_next_step(run, done=done, failed=failed) if finished else "",

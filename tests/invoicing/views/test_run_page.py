@@ -146,6 +146,22 @@ def test_a_finished_run_says_what_to_do_next_and_stops_polling(owner, business, 
     assert "run_progress.js" not in page and 'http-equiv="refresh"' not in page
 
 
+def test_the_bar_is_full_only_once_the_run_says_it_is_finished(owner, business, run):
+    for number, draft in enumerate(run.drafts.all(), start=1):
+        created_in_freshbooks(draft, 40 + number)
+
+    settling = owner.get(url("run_progress", business, run_pk=run.pk)).json()
+    InvoiceRun.objects.filter(pk=run.pk).update(status=InvoiceRun.Status.COMPLETED)
+    finished = owner.get(url("run_progress", business, run_pk=run.pk)).json()
+
+    assert (settling["summary"], settling["percent"], settling["finished"]) == (
+        "4 of 4 drafts done.",
+        99,
+        False,
+    )
+    assert (finished["percent"], finished["finished"]) == (100, True)
+
+
 def test_a_run_that_finished_with_failures_points_at_them(owner, business, run):
     drafts = list(run.drafts.all())
     created_in_freshbooks(drafts[0], 41)
