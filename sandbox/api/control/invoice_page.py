@@ -33,6 +33,7 @@ DEFAULT_ACCENT = "#345beb"
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 STYLE = """
+* { box-sizing: border-box; }
 body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: #1b2430; background: #eef1f4; line-height: 1.45; }
 .sandbox-bar { background: #1b2430; color: #fff; font-size: .85rem; padding: .45rem 1rem; }
