@@ -1,6 +1,7 @@
 """In a real browser: create drafts and watch the run page's rows update live, open a created
 invoice in the sandbox's invoice view, then void and re-bill one draft, seeing the replacement
-preview before anything is voided. Screenshots on a desktop and on a 390×844 phone."""
+preview before anything is voided. Screenshots on a desktop and on a 390×844 phone; no page breaks
+the Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.test import Client as DjangoClient
 
 from invoicing.models import DraftInvoice, InvoiceRun
 from tests.factories import UserFactory
+from tests.integration_app.test_csp_in_browser import RECORD_VIOLATIONS
 from tests.invoicing.drafts.conftest import connect_and_sync
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -71,8 +73,13 @@ def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews
     seeded = connect_and_sync(app_sandbox, user=user, time_entries=160, months=2, clients=6)
     business = seeded.business
     sign_in(page, base_url, user)
+    page.context.add_init_script(RECORD_VIOLATIONS)
 
-    # Options: the dates are usable only for a custom period.
+    # Dates are usable only for a custom period: the business page's filters, then the options.
+    page.goto(f"{base_url}/businesses/{business.pk}/")
+    assert page.is_disabled("#id_start") and page.is_disabled("#id_end")  # "Any time"
+    page.select_option("#id_period", "custom")
+    assert page.is_enabled("#id_start") and page.is_enabled("#id_end")
     page.goto(f"{base_url}/businesses/{business.pk}/invoices/new/")
     page.select_option("#id_period", "last_month")
     assert page.is_disabled("#id_start") and page.is_disabled("#id_end")
@@ -108,6 +115,7 @@ def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews
     assert page.locator("[data-run-status]").inner_text() == "Completed"
     assert "Done: every draft is in FreshBooks" in page.locator("[data-next-step]").inner_text()
     both_sizes(page, shots, "run page finished")
+    assert page.evaluate("() => window.__cspViolations") == []
 
     # The first row's invoice opens in the sandbox's invoice view.
     run = InvoiceRun.objects.get(business=business, trigger=InvoiceRun.Trigger.USER)
@@ -165,6 +173,7 @@ def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews
     wait_until_every_row_is_done(page)
     page.wait_for_selector("[data-next-step]:not([hidden])")
     both_sizes(page, shots, "re-bill replacement created")
+    assert page.evaluate("() => window.__cspViolations") == []
 
     first.refresh_from_db()
     assert first.state == DraftInvoice.State.VOIDED

@@ -133,6 +133,10 @@ def test_the_form_starts_from_the_runs_options_and_asks_for_a_reason_up_front(
     assert "Reason (required)" in page
     assert re.search(r'<textarea name="reason"[^>]* required', page)
     assert "Nothing is voided yet" in page
+    # The dates are served enabled: only period_fields.js turns them off for a preset period.
+    [start] = re.findall(r'<input[^>]*name="start"[^>]*>', page)
+    assert "disabled" not in start
+    assert "js/period_fields.js" in page
 
 
 def test_posting_shows_the_replacement_preview_and_voids_nothing(owner, business, draft):
