@@ -80,8 +80,9 @@ def draft_rebill_confirm(*, run_id: int, user) -> InvoiceRun:
 
     Raises the void's DraftError (VoidRefused, DraftBusy, ReconnectRequired, VoidInterrupted:
     no replacement was created and, but for an interrupted void that the next confirm resumes,
-    the old draft is untouched), RunNotCreatable (not a re-bill) and ReplacementNotCreated (the
-    old draft was voided, the replacement was not; the run keeps why).
+    the old draft is untouched), RebillRefused (another re-bill already replaced the draft),
+    RunNotCreatable (not a re-bill) and ReplacementNotCreated (the old draft was voided, the
+    replacement was not; the run keeps why).
     """
     run = InvoiceRun.objects.select_related("replaces_draft").get(pk=run_id)
     draft = run.replaces_draft
@@ -89,6 +90,17 @@ def draft_rebill_confirm(*, run_id: int, user) -> InvoiceRun:
         raise RunNotCreatable(f"Run #{run.pk} does not replace a draft.")
     if run.status != InvoiceRun.Status.PREVIEWED:
         return run
+    replaced_by = (
+        InvoiceRun.objects.filter(replaces_draft=draft, drafts_total__gt=0)
+        .exclude(pk=run.pk)
+        .order_by("pk")
+        .first()
+    )
+    if replaced_by is not None:
+        raise RebillRefused(
+            f"Draft #{draft.pk} was already replaced in run #{replaced_by.pk}; this preview is "
+            "not needed any more."
+        )
     draft_void(draft_id=draft.pk, user=user, reason=run.rebill_reason or "Re-billed.")
     try:
         run = invoice_run_create(run_id=run.pk, user=user)

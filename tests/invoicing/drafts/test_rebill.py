@@ -141,6 +141,28 @@ def test_confirming_twice_creates_one_replacement(use_sandbox, synced_small, cre
     assert DraftInvoice.objects.filter(run=rebill).count() == 1
 
 
+def test_of_two_replacement_previews_only_the_first_confirmed_replaces_the_draft(
+    use_sandbox, synced_small, created, old
+):
+    by_day = draft_rebill_preview(
+        draft_id=old.pk, user=None, reason="by day", raw_options=rebill_options(created)
+    )
+    single = draft_rebill_preview(
+        draft_id=old.pk,
+        user=None,
+        reason="one line",
+        raw_options=rebill_options(created, grouping="single"),
+    )
+
+    draft_rebill_confirm(run_id=by_day.pk, user=None)
+    with pytest.raises(RebillRefused, match=f"already replaced in run #{by_day.pk}"):
+        draft_rebill_confirm(run_id=single.pk, user=None)
+
+    single.refresh_from_db()
+    assert single.status == InvoiceRun.Status.PREVIEWED
+    assert DraftInvoice.objects.filter(run__replaces_draft=old).count() == 1
+
+
 def test_an_invoice_freshbooks_reports_as_sent_is_not_voided_and_nothing_replaces_it(
     use_sandbox, synced_small, created, old
 ):
