@@ -275,10 +275,6 @@ def draft_for(business: ConnectedBusiness, draft_pk: int) -> DraftInvoice:
     )
 
 
-def drafts_of_run(run: InvoiceRun) -> list[DraftInvoice]:
-    return list(run.drafts.order_by("client_name", "pk"))
-
-
 def draft_lines(draft: DraftInvoice) -> QuerySet[DraftLine]:
     return draft.lines.all()
 
