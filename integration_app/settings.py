@@ -296,10 +296,16 @@ FRESHBOOKS_READ_TIMEOUT = float(env_int("FRESHBOOKS_READ_TIMEOUT", 30, minimum=1
 FRESHBOOKS_MAX_ATTEMPTS = env_int("FRESHBOOKS_MAX_ATTEMPTS", 4, minimum=1, maximum=10)
 # How long a "Connect FreshBooks" click may take to come back.
 FRESHBOOKS_OAUTH_STATE_TTL_SECONDS = 600
-# Where a created draft's "Open in FreshBooks" link points (no source confirmed this pattern).
+# Where a created draft's invoice link points ({account_id}, {invoice_id}): with the sandbox, its
+# own invoice page (served in control mode, as `make run` starts it); with FreshBooks, FreshBooks'
+# invoice page (no source confirmed this pattern).
 FRESHBOOKS_INVOICE_URL_TEMPLATE = env_str(
     "FRESHBOOKS_INVOICE_URL_TEMPLATE",
-    "https://my.freshbooks.com/#/invoice/{account_id}-{invoice_id}",
+    (
+        f"{FRESHBOOKS_API_BASE_URL}/_sandbox/invoices/{{account_id}}/{{invoice_id}}"
+        if _USES_SANDBOX
+        else "https://my.freshbooks.com/#/invoice/{account_id}-{invoice_id}"
+    ),
 )
 
 # --- Webhooks ----------------------------------------------------------------------------------

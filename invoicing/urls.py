@@ -24,6 +24,11 @@ invoice_urlpatterns = [
     path("drafts/<int:draft_pk>/", drafts.draft_detail, name="draft"),
     path("drafts/<int:draft_pk>/void/", drafts.draft_void_view, name="draft_void"),
     path("drafts/<int:draft_pk>/rebill/", drafts.draft_rebill_view, name="draft_rebill"),
+    path(
+        "drafts/<int:draft_pk>/rebill/<int:run_pk>/confirm/",
+        drafts.draft_rebill_confirm_view,
+        name="draft_rebill_confirm",
+    ),
     path("drafts/<int:draft_pk>/retry/", drafts.draft_retry_view, name="draft_retry"),
     path("schedule/", defaults.schedule, name="schedule"),
     path("settings/", defaults.policy, name="policy"),

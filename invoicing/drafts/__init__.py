@@ -8,7 +8,9 @@ from invoicing.drafts.errors import (
     DraftBusy,
     DraftError,
     DraftRetryLater,
+    RebillRefused,
     ReconnectRequired,
+    ReplacementNotCreated,
     RunNotCreatable,
     VoidInterrupted,
     VoidRefused,
@@ -19,33 +21,32 @@ from invoicing.drafts.plan import (
     invoice_run_preview,
     invoice_run_start,
 )
-from invoicing.drafts.progress import invoice_run_refresh, run_progress
+from invoicing.drafts.progress import invoice_run_refresh
+from invoicing.drafts.rebill import draft_rebill_confirm, draft_rebill_preview
 from invoicing.drafts.sweeper import drafts_sweep
-from invoicing.drafts.void import (
-    draft_release_on_remote_delete,
-    draft_void,
-    draft_void_and_rebill,
-)
+from invoicing.drafts.void import draft_release_on_remote_delete, draft_void
 
 __all__ = [
     "DraftBusy",
     "DraftError",
     "DraftRetryLater",
+    "RebillRefused",
     "ReconnectRequired",
+    "ReplacementNotCreated",
     "RunNotCreatable",
     "VoidInterrupted",
     "VoidRefused",
     "business_access_check",
     "draft_advance",
     "draft_give_up",
+    "draft_rebill_confirm",
+    "draft_rebill_preview",
     "draft_release_on_remote_delete",
     "draft_retry",
     "draft_void",
-    "draft_void_and_rebill",
     "drafts_sweep",
     "invoice_run_create",
     "invoice_run_preview",
     "invoice_run_refresh",
     "invoice_run_start",
-    "run_progress",
 ]

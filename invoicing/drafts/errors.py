@@ -42,3 +42,12 @@ class DraftRetryLater(DraftError):
 
 class LeaseLost(DraftError):
     """The worker's lease expired and another worker took the draft over; stop touching it."""
+
+
+class RebillRefused(DraftError):
+    """The draft cannot be re-billed (it is already voided: its time is billable again)."""
+
+
+class ReplacementNotCreated(DraftError):
+    """A re-bill voided the old draft but could not create the replacement. Nothing is lost: the
+    old draft's time is unbilled in FreshBooks and in the mirror, free to bill again."""

@@ -60,14 +60,19 @@ def _plan(
     client_ids: Iterable[int],
     *,
     lock: bool,
+    replacing_draft_id: int | None = None,
 ) -> _Planned:
-    entries = billing_inputs.candidate_entries(business, options)
+    entries = billing_inputs.candidate_entries(
+        business, options, replacing_draft_id=replacing_draft_id
+    )
     client_ids = list(client_ids)
     if client_ids:
         entries = entries.filter(client_freshbooks_id__in=client_ids)
     if lock:
         entries = entries.select_for_update()
-    facts, rows = billing_inputs.entry_facts(business, list(entries))
+    facts, rows = billing_inputs.entry_facts(
+        business, list(entries), replacing_draft_id=replacing_draft_id
+    )
     context = billing_inputs.billing_context_for(business)
     plan = billing_inputs.billing_plan(context, entries=facts, options=options)
     return _Planned(plan=plan, catalog=context.catalog, rows=rows)
@@ -97,12 +102,18 @@ def invoice_run_preview(
     today: date | None = None,
     schedule=None,
     schedule_period: str = "",
+    replacing_draft_id: int | None = None,
 ) -> InvoiceRun:
-    """Compute and keep a preview. Raises BillingOptionsError (with the field) on bad options."""
+    """Compute and keep a preview. Raises BillingOptionsError (with the field) on bad options.
+
+    `replacing_draft_id` (a re-bill): plan as if that draft's entries were free.
+    """
     today = today or billing_inputs.business_today(business, timezone.now())
     options = billing_inputs.options_for(business, raw_options, today=today)
     client_ids = sorted(set(client_ids))
-    planned = _plan(business, options, client_ids, lock=False)
+    planned = _plan(
+        business, options, client_ids, lock=False, replacing_draft_id=replacing_draft_id
+    )
     return InvoiceRun.objects.create(
         business=business,
         trigger=trigger,
@@ -135,6 +146,7 @@ def invoice_run_create(*, run_id: int, user=None) -> InvoiceRun:
                 if run.status == InvoiceRun.Status.FAILED:
                     raise RunNotCreatable(f"Run #{run.pk} failed: {run.error}")
                 return run
+            _check_replaced_draft_voided(run)
             options = billing_inputs.options_from_snapshot(run.options)
             planned = _plan(business, options, run.client_freshbooks_ids, lock=True)
             drafts = [
@@ -168,6 +180,21 @@ def invoice_run_create(*, run_id: int, user=None) -> InvoiceRun:
         return InvoiceRun.objects.get(pk=run_id)
     logger.info("run %s planned %s drafts", run.pk, run.drafts_total)
     return run
+
+
+def _check_replaced_draft_voided(run: InvoiceRun) -> None:
+    """A re-bill's replacement is created only once the draft it replaces is voided
+    (`invoicing.drafts.rebill.draft_rebill_confirm` does both)."""
+    if run.replaces_draft_id is None:
+        return
+    replaced = DraftInvoice.objects.filter(pk=run.replaces_draft_id).exclude(
+        state=DraftInvoice.State.VOIDED
+    )
+    if replaced.exists():
+        raise RunNotCreatable(
+            f"This preview replaces draft #{run.replaces_draft_id}, which is still open: use "
+            '"Void and create the replacement" so the old draft is voided first.'
+        )
 
 
 def _nothing_to_create(plan: BillingPlan) -> str:

@@ -1,4 +1,7 @@
-"""A run's progress counts and status, recomputed from its drafts (the drafts are the truth)."""
+"""A run's progress counts and status, recomputed from its drafts (the drafts are the truth).
+
+What the run page shows of it is read by `invoicing.selectors.runs.run_progress_of`.
+"""
 
 from __future__ import annotations
 
@@ -53,20 +56,3 @@ def invoice_run_refresh(*, run_id: int) -> InvoiceRun:
             ]
         )
     return run
-
-
-def run_progress(run: InvoiceRun) -> dict[str, object]:
-    """The JSON the progress bar polls."""
-    finished = run.drafts_finished
-    total = run.drafts_total
-    percent = 100 if total == 0 else round(100 * finished / total)
-    return {
-        "status": run.status,
-        "status_label": run.get_status_display(),
-        "drafts_total": total,
-        "drafts_done": run.drafts_done,
-        "drafts_failed": run.drafts_failed,
-        "drafts_voided": run.drafts_voided,
-        "percent": percent,
-        "finished": run.status != InvoiceRun.Status.CREATING,
-    }

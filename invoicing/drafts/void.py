@@ -1,4 +1,4 @@
-"""Void a draft (and re-bill its time), or release it when FreshBooks reports it deleted.
+"""Void a draft, or release it when FreshBooks reports it deleted (re-billing is `rebill.py`).
 
 Voiding deletes the FreshBooks invoice, sets its entries unbilled there, then in one transaction
 releases the reservations and keeps the row as `voided` with who and why. FreshBooks calls come
@@ -26,9 +26,9 @@ from invoicing.drafts.errors import (
     VoidRefused,
 )
 from invoicing.drafts.lease import lease_claim, lease_release, lease_renew
-from invoicing.drafts.plan import business_access_check, invoice_run_preview
+from invoicing.drafts.plan import business_access_check
 from invoicing.drafts.progress import invoice_run_refresh
-from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun
+from invoicing.models import DraftEntry, DraftInvoice
 
 logger = logging.getLogger(__name__)
 
@@ -53,28 +53,6 @@ def draft_void(*, draft_id: int, user, reason: str) -> DraftInvoice:
         lease_release(draft)
         invoice_run_refresh(run_id=draft.run_id)
     return draft
-
-
-def draft_void_and_rebill(
-    *, draft_id: int, user, reason: str, raw_options: dict[str, Any]
-) -> InvoiceRun:
-    """Void, then preview the same client and period with new options (BillingOptionsError
-    leaves the draft voided and raises, so the form can show it)."""
-    draft = draft_void(draft_id=draft_id, user=user, reason=reason)
-    run = draft.run
-    options = {
-        "period": "custom",
-        "start": run.options["period_start"],
-        "end": run.options["period_end"],
-        **raw_options,
-    }
-    return invoice_run_preview(
-        business=draft.business,
-        raw_options=options,
-        user=user,
-        trigger=InvoiceRun.Trigger.REBILL,
-        client_ids=[draft.client_freshbooks_id],
-    )
 
 
 def draft_release_on_remote_delete(

@@ -3,6 +3,7 @@ core's (`BillingOptionsError` names the field), so the form and the rules never 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -114,26 +115,35 @@ class VoidForm(forms.Form):
 
 
 class RebillForm(RunOptionsForm):
-    """Void, then preview the same client and period with these options."""
+    """The replacement's options, starting from the replaced draft's run, and why it is re-billed.
+
+    Posted without a period, the replacement keeps the run's period.
+    """
 
     reason = forms.CharField(
+        label="Reason (required)",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept with the voided draft for the audit.",
+        help_text="Why the draft is re-billed; kept with the voided draft for the audit.",
+        error_messages={"required": "Say why the draft is re-billed; it is kept for the audit."},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("period", "start", "end"):
-            del self.fields[name]
-
-    def raw_options(self) -> dict[str, Any]:
-        """Without a period: the re-bill keeps the voided draft's."""
-        data = self.cleaned_data
-        return {
-            "grouping": data["grouping"],
-            "rounding_increment": data["rounding_increment"],
-            "rounding_direction": data["rounding_direction"],
-            "rounding_level": data["rounding_level"],
-            "allow_zero_rate": bool(data.get("allow_zero_rate")),
+    def __init__(
+        self, data: Any = None, *args: Any, run_options: Mapping[str, Any], **kwargs: Any
+    ) -> None:
+        period = {
+            "period": "custom",
+            "start": run_options["period_start"],
+            "end": run_options["period_end"],
         }
+        if data is not None and not data.get("period"):
+            data = data.copy()
+            for name, value in period.items():
+                data[name] = value
+        super().__init__(data, *args, **kwargs)
+        self.order_fields(["reason"])
+        # The run's own options (its period resolved to dates) over the business's defaults.
+        self.initial.update(period)
+        self.initial.update(
+            (name, value) for name, value in run_options.items() if name in self.fields
+        )

@@ -60,6 +60,16 @@ class InvoiceRun(models.Model):
     period_end = models.DateField()
     # Limits a re-bill to the voided draft's client; empty means every client.
     client_freshbooks_ids = models.JSONField(default=list, blank=True)
+    # A re-bill: the draft this run replaces, and why. The draft stays open while the run is a
+    # preview; it is voided only when the user confirms, just before the replacement is created.
+    replaces_draft = models.ForeignKey(
+        "invoicing.DraftInvoice",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="replacement_runs",
+    )
+    rebill_reason = models.TextField(blank=True)
     preview = models.JSONField(default=dict)
     drafts_total = models.PositiveIntegerField(default=0)
     drafts_done = models.PositiveIntegerField(default=0)

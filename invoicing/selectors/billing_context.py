@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from connections.models import ConnectedBusiness
 from invoicing.billing import (
@@ -230,30 +230,59 @@ def rate_rules_for(business: ConnectedBusiness) -> list[RateRule]:
     ]
 
 
-def candidate_entries(business: ConnectedBusiness, options: BillingOptions) -> QuerySet[TimeEntry]:
-    """Unbilled, live entries starting in the period (in the business's zone)."""
+def candidate_entries(
+    business: ConnectedBusiness,
+    options: BillingOptions,
+    *,
+    replacing_draft_id: int | None = None,
+) -> QuerySet[TimeEntry]:
+    """Unbilled, live entries starting in the period (in the business's zone).
+
+    `replacing_draft_id` (a re-bill's preview): that draft's entries count as unbilled too, since
+    voiding it sets them unbilled before its replacement is created.
+    """
     start_utc, end_utc = period_bounds_utc(options.period, business.timezone or None)
+    unbilled = Q(billed=False)
+    if replacing_draft_id is not None:
+        unbilled |= Q(pk__in=_reserved_by(replacing_draft_id).values("time_entry_id"))
     return TimeEntry.objects.filter(
+        unbilled,
         business=business,
         active=True,
-        billed=False,
         started_at__gte=start_utc,
         started_at__lt=end_utc,
     ).order_by("freshbooks_id")
 
 
+def _reserved_by(draft_id: int) -> QuerySet[DraftEntry]:
+    return DraftEntry.objects.filter(draft_id=draft_id, voided=False)
+
+
 def entry_facts(
-    business: ConnectedBusiness, entries: Iterable[TimeEntry]
+    business: ConnectedBusiness,
+    entries: Iterable[TimeEntry],
+    *,
+    replacing_draft_id: int | None = None,
 ) -> tuple[list[TimeEntryFacts], dict[int, TimeEntry]]:
-    """Facts for the planner plus the rows by FreshBooks id (to reserve them)."""
+    """Facts for the planner plus the rows by FreshBooks id (to reserve them).
+
+    `replacing_draft_id` (a re-bill's preview): the entries that draft reserves count as free and
+    unbilled, since voiding it releases them and sets them unbilled before its replacement is
+    created.
+    """
     rows = {entry.freshbooks_id: entry for entry in entries}
-    on_open_drafts = set(
-        DraftEntry.objects.filter(
-            business_freshbooks_id=business.business_id,
-            time_entry_freshbooks_id__in=list(rows),
-            voided=False,
-        ).values_list("time_entry_freshbooks_id", flat=True)
+    reservations = DraftEntry.objects.filter(
+        business_freshbooks_id=business.business_id,
+        time_entry_freshbooks_id__in=list(rows),
+        voided=False,
     )
+    freed: set[int] = set()
+    if replacing_draft_id is not None:
+        freed = set(
+            _reserved_by(replacing_draft_id).values_list("time_entry_freshbooks_id", flat=True)
+        )
+        reservations = reservations.exclude(draft_id=replacing_draft_id)
+    on_open_drafts = set(reservations.values_list("time_entry_freshbooks_id", flat=True))
     facts = [
         TimeEntryFacts(
             id=row.freshbooks_id,
@@ -264,7 +293,7 @@ def entry_facts(
             started_at=row.started_at,
             duration_seconds=row.duration_seconds,
             billable=row.billable,
-            billed=row.billed,
+            billed=row.billed and row.freshbooks_id not in freed,
             active=row.active,
             is_logged=row.is_logged,
             internal=row.internal,

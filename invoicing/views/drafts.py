@@ -1,4 +1,9 @@
-"""Draft invoices of one connected business: detail, void, void and re-bill, retry."""
+"""Draft invoices of one connected business: detail, void, void and re-bill, retry.
+
+Void and re-bill is two steps: the re-bill form (the draft's run options) makes a replacement
+preview, shown on its run page, where "Void and create the replacement" voids the old draft and
+creates the new one. Nothing is voided before that confirmation.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connections.selectors import business_for_user
 from invoicing.billing import BillingOptionsError
-from invoicing.drafts import DraftError, draft_retry, draft_void, draft_void_and_rebill
+from invoicing.drafts import (
+    DraftError,
+    ReplacementNotCreated,
+    draft_rebill_confirm,
+    draft_rebill_preview,
+    draft_retry,
+    draft_void,
+)
 from invoicing.forms.runs import RebillForm, VoidForm
 from invoicing.models import DraftInvoice
 from invoicing.selectors import billing_context
@@ -40,6 +52,7 @@ def draft_detail(request: HttpRequest, business_pk: int, draft_pk: int) -> HttpR
             "business": business,
             "draft": draft,
             "lines": run_selectors.draft_lines(draft),
+            "replacement_runs": run_selectors.replacement_runs_of(draft),
             "can_void": draft.state in VOIDABLE_HINT_STATES,
             "can_retry": draft.state
             in (DraftInvoice.State.FAILED, DraftInvoice.State.NEEDS_ATTENTION),
@@ -76,6 +89,7 @@ def draft_void_view(request: HttpRequest, business_pk: int, draft_pk: int) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def draft_rebill_view(request: HttpRequest, business_pk: int, draft_pk: int) -> HttpResponse:
+    """The replacement's options (from the draft's run) and the reason; POST shows the preview."""
     business = business_for_user(request.user, business_pk)
     draft = run_selectors.draft_for(business, draft_pk)
     today = billing_context.business_today(business, timezone.now())
@@ -84,30 +98,59 @@ def draft_rebill_view(request: HttpRequest, business_pk: int, draft_pk: int) -> 
         business=business,
         policy=billing_context.billing_policy_of(business),
         today=today,
+        run_options=draft.run.options,
     )
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                run = draft_void_and_rebill(
+                run = draft_rebill_preview(
                     draft_id=draft.pk,
                     user=request.user,
                     reason=form.cleaned_data["reason"],
                     raw_options=form.raw_options(),
+                    today=today,
                 )
             except (DraftError, BillingOptionsError) as error:
                 form.add_error(None, getattr(error, "message", str(error)))
                 status = 409
             else:
-                messages.success(request, "The draft was voided. Check the new preview.")
                 return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
     return render(
         request,
         "invoicing/invoices/draft_rebill.html",
-        {"business": business, "draft": draft, "form": form},
+        {
+            "business": business,
+            "draft": draft,
+            "form": form,
+            "already_voided": draft.state == DraftInvoice.State.VOIDED,
+        },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def draft_rebill_confirm_view(
+    request: HttpRequest, business_pk: int, draft_pk: int, run_pk: int
+) -> HttpResponse:
+    """Void the old draft, then create its replacement from the confirmed preview."""
+    business = business_for_user(request.user, business_pk)
+    draft = run_selectors.draft_for(business, draft_pk)
+    run = run_selectors.rebill_run_for(business, draft, run_pk)
+    try:
+        run = draft_rebill_confirm(run_id=run.pk, user=request.user)
+    except ReplacementNotCreated as error:
+        messages.error(request, error.message)
+    except DraftError as error:
+        messages.error(request, f"No replacement was created: {error.message}")
+    else:
+        messages.success(
+            request,
+            f"Draft #{draft.pk} was voided; its replacement is being created in FreshBooks.",
+        )
+    return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
 
 
 @login_required

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -24,7 +23,6 @@ from invoicing.drafts import (
     business_access_check,
     invoice_run_create,
     invoice_run_preview,
-    run_progress,
 )
 from invoicing.forms.runs import RunOptionsForm
 from invoicing.models import DraftInvoice, InvoiceRun
@@ -47,10 +45,8 @@ def access_problem(business: ConnectedBusiness) -> str:
 
 
 def freshbooks_invoice_url(draft: DraftInvoice) -> str:
-    if not draft.freshbooks_invoice_id:
-        return ""
-    return settings.FRESHBOOKS_INVOICE_URL_TEMPLATE.format(
-        account_id=draft.business.account_id, invoice_id=draft.freshbooks_invoice_id
+    return run_selectors.freshbooks_invoice_url(
+        draft.business.account_id, draft.freshbooks_invoice_id
     )
 
 
@@ -114,13 +110,13 @@ def run_new(request: HttpRequest, business_pk: int) -> HttpResponse:
 def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpResponse:
     business = business_for_user(request.user, business_pk)
     run = run_selectors.invoice_run_for(business, run_pk)
-    drafts = with_invoice_links(run_selectors.drafts_of_run(run), business)
+    progress = run_selectors.run_progress_of(run, business)
     previewed_keys = {
         draft["unique_key"]
         for draft in run.preview.get("drafts", [])
         if not draft.get("blocked_reason")
     }
-    created_keys = {draft.unique_key for draft in drafts}
+    replaced = run.replaces_draft
     return render(
         request,
         "invoicing/invoices/run_detail.html",
@@ -128,9 +124,10 @@ def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
             "business": business,
             "run": run,
             "preview": run.preview,
-            "drafts": drafts,
-            "progress": run_progress(run),
-            "changed_since_preview": bool(drafts) and created_keys != previewed_keys,
+            "progress": progress,
+            "replaced": with_invoice_links([replaced], business)[0] if replaced else None,
+            "changed_since_preview": bool(progress.rows)
+            and progress.created_keys != previewed_keys,
             "access_problem": access_problem(business),
         },
     )
@@ -156,8 +153,9 @@ def run_create(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
 @login_required
 @require_GET
 def run_progress_json(request: HttpRequest, business_pk: int, run_pk: int) -> JsonResponse:
+    """What the run page polls: the status, the summary and every draft's row."""
     business = business_for_user(request.user, business_pk)
     run = run_selectors.invoice_run_for(business, run_pk)
-    response = JsonResponse(run_progress(run))
+    response = JsonResponse(run_selectors.run_progress_of(run, business).as_json())
     response["Cache-Control"] = "no-store"
     return response

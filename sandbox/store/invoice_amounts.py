@@ -83,3 +83,37 @@ def recompute(invoice: dict[str, Any]) -> None:
     invoice["v3_status"], invoice["display_status"], invoice["payment_status"] = STATUSES[
         invoice["status"]
     ]
+
+
+def tax_summary(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    """The invoice's taxes by name and rate, as its page lists them under the subtotal.
+
+    Computed as ``recompute`` does (on the discounted line amounts, a compound second tax on the
+    amount plus the first tax). The invoice rounds its tax once, on the total, so any rounding
+    difference (under a cent per tax) goes to the last tax and the page adds up to ``amount``.
+    """
+    discount_rate = Decimal(invoice["discount_value"]) / 100
+    taxes: dict[tuple[str, Decimal], Decimal] = {}
+    for line in invoice["lines"]:
+        taxable = Decimal(line["amount"]["amount"]) * (1 - discount_rate)
+        first_rate, second_rate = Decimal(line["taxAmount1"]), Decimal(line["taxAmount2"])
+        first = taxable * first_rate / 100
+        base = taxable + first if line["compounded_tax"] else taxable
+        for name, rate, amount in (
+            (line["taxName1"], first_rate, first),
+            (line["taxName2"], second_rate, base * second_rate / 100),
+        ):
+            if name or rate:
+                key = (name or "Tax", rate)
+                taxes[key] = taxes.get(key, Decimal(0)) + amount
+    if not taxes:
+        return []
+    summary = [
+        {"name": name, "rate": quantity_text(rate), "amount": round_cents(amount)}
+        for (name, rate), amount in taxes.items()
+    ]
+    difference = round_cents(sum(taxes.values(), Decimal(0))) - sum(
+        (item["amount"] for item in summary), Decimal(0)
+    )
+    summary[-1]["amount"] += difference
+    return summary

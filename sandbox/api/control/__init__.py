@@ -1,4 +1,5 @@
-"""``/_sandbox/``: the control API for tests, the demo and benchmarks (JSON in and out).
+"""``/_sandbox/``: the control API for tests, the demo and benchmarks (JSON in and out, but for
+the invoice page).
 
 Served only in control mode, never counted in the call counters. Act-as-user endpoints take the
 object's fields flat (not wrapped) plus an optional ``as_identity_id`` (default: the business owner)
@@ -29,17 +30,19 @@ events:
 | ``GET /_sandbox/webhooks/deliveries`` | every delivery attempt |
 | ``POST /_sandbox/webhooks/mode`` | ``{"duplicate": fraction|bool, "delay_ms", "reorder"}`` |
 | ``POST /_sandbox/webhooks/flush`` | deliver everything pending now and wait |
+| ``GET /_sandbox/invoices/{account_id}/{invoice_id}`` | the invoice as FreshBooks' invoice page
+  shows it (HTML, deleted ones too): what the app links to in sandbox mode |
 
 One module per family of routes: ``state`` (health, info, reset, seed, raw state), ``faults``
-(fault rules and call counters), ``tokens`` (token and code shortcuts), ``acting`` (act as a user)
-and ``webhooks`` (delivery log and modes).
+(fault rules and call counters), ``tokens`` (token and code shortcuts), ``acting`` (act as a user),
+``webhooks`` (delivery log and modes) and ``invoice_page`` (the one HTML page).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from sandbox.api.control import acting, faults, state, tokens, webhooks
+from sandbox.api.control import acting, faults, invoice_page, state, tokens, webhooks
 
 # Each family has its own blueprint, nested here so the server registers one control API.
 blueprint = Blueprint("control", __name__, url_prefix="/_sandbox")
@@ -48,3 +51,4 @@ blueprint.register_blueprint(faults.blueprint)
 blueprint.register_blueprint(tokens.blueprint)
 blueprint.register_blueprint(acting.blueprint)
 blueprint.register_blueprint(webhooks.blueprint)
+blueprint.register_blueprint(invoice_page.blueprint)

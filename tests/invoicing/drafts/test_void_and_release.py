@@ -1,4 +1,5 @@
-"""Void and re-bill, refusal for sent invoices, and release when FreshBooks deletes the invoice."""
+"""Void, refusal for sent invoices, and release when FreshBooks deletes the invoice (re-billing:
+test_rebill.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from invoicing.drafts import (
     VoidRefused,
     draft_release_on_remote_delete,
     draft_void,
-    draft_void_and_rebill,
     invoice_run_create,
     invoice_run_preview,
 )
@@ -69,28 +69,6 @@ def test_voiding_deletes_the_invoice_and_makes_the_time_unbilled_and_billable_ag
     created.refresh_from_db()
     assert created.drafts_voided == 1
     assert created.status == InvoiceRun.Status.COMPLETED
-
-
-def test_a_voided_draft_is_rebilled_with_other_options_into_a_new_invoice(
-    use_sandbox, synced, created
-):
-    draft = created.drafts.first()
-
-    rebill = draft_void_and_rebill(
-        draft_id=draft.pk,
-        user=None,
-        reason="Group by day",
-        raw_options={"grouping": "day", "allow_zero_rate": True},
-    )
-    rebilled = advance_until_settled(invoice_run_create(run_id=rebill.pk))
-
-    assert rebill.trigger == InvoiceRun.Trigger.REBILL
-    assert rebill.client_freshbooks_ids == [draft.client_freshbooks_id]
-    assert [d.client_freshbooks_id for d in rebilled] == [draft.client_freshbooks_id]
-    assert entry_ids(rebilled[0]) == entry_ids(draft)
-    assert rebilled[0].state == DraftInvoice.State.DONE
-    assert rebilled[0].freshbooks_invoice_id != draft.freshbooks_invoice_id
-    assert entry_ids(draft) <= sandbox_billed_ids(use_sandbox, synced.business)
 
 
 @pytest.mark.parametrize("status", ["sent", "viewed", "paid"])

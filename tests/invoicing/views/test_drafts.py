@@ -62,7 +62,7 @@ def test_the_rebill_form_refuses_bad_options_before_voiding_anything(owner_clien
     assert draft.state == DraftInvoice.State.PLANNED
 
 
-def test_rebilling_a_planned_draft_voids_it_and_previews_the_client_again(owner_client, business):
+def test_rebilling_a_planned_draft_previews_its_replacement_first(owner_client, business):
     run = invoice_run_create(run_id=invoice_run_preview(business=business, raw_options=MAY).pk)
     draft = run.drafts.get()
 
@@ -86,3 +86,7 @@ def test_rebilling_a_planned_draft_voids_it_and_previews_the_client_again(owner_
         "2024-05-01",
         "2024-05-31",
     )
+    draft.refresh_from_db()
+    assert (
+        draft.state == DraftInvoice.State.PLANNED
+    )  # voided only once the replacement is confirmed

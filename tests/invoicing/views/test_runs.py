@@ -119,12 +119,29 @@ def test_create_reserves_the_time_and_the_page_follows_the_run(
     assert progress == {
         "status": "creating",
         "status_label": "Creating drafts",
+        "status_tone": "warn",
         "drafts_total": 1,
         "drafts_done": 0,
         "drafts_failed": 0,
         "drafts_voided": 0,
         "percent": 0,
         "finished": False,
+        "summary": "0 of 1 drafts done.",
+        "in_freshbooks": "In FreshBooks: 0.00 USD of 240.00 USD.",
+        "next_step": "",
+        "drafts": [
+            {
+                "id": draft.pk,
+                "state": "planned",
+                "state_label": "Planned",
+                "tone": "warn",
+                "total": "240.00 USD",
+                "freshbooks_total": "",
+                "freshbooks_url": "",
+                "freshbooks_label": "not yet",
+                "error": "",
+            }
+        ],
     }
 
 
