@@ -174,21 +174,9 @@ SYNC_INTERVAL_SECONDS = env_int("SYNC_INTERVAL_SECONDS", 900, minimum=60)
 SYNC_OVERLAP_SECONDS = env_int("SYNC_OVERLAP_SECONDS", 300, minimum=0)
 # A queued or running sync with no progress for this long is re-enqueued by the sweeper.
 SYNC_STALE_SECONDS = env_int("SYNC_STALE_SECONDS", 900, minimum=60)
+# The database scheduler installs integration_app.celery.BEAT_SCHEDULE at start; operators can
+# tune it in admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The database scheduler installs these at start; operators can tune them in admin.
-CELERY_BEAT_SCHEDULE = {
-    "refresh-expiring-identity-tokens": {
-        "task": "default.refresh_expiring_identity_tokens",
-        "schedule": 300.0,
-    },
-    "schedule-syncs": {"task": "sync.schedule_syncs", "schedule": float(SYNC_INTERVAL_SECONDS)},
-    "sweep-sync-runs": {"task": "sync.sweep_sync_runs", "schedule": 120.0},
-    # Often, so a killed worker's draft resumes within a minute (lease + one sweep).
-    "sweep-drafts": {"task": "invoicing.sweep_drafts", "schedule": 15.0},
-    "fire-due-schedules": {"task": "invoicing.fire_due_schedules", "schedule": 900.0},
-    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
-    "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
-}
 
 # --- Authentication (django-allauth) ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
