@@ -30,7 +30,7 @@ from enum import StrEnum
 
 from invoicing.billing.errors import BillingOptionsError
 from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
-from invoicing.billing.money import to_decimal
+from invoicing.billing.money import rate_normalized, to_decimal
 
 
 class RateSourceKind(StrEnum):
@@ -142,7 +142,7 @@ def resolve_rate(
     if rule is not None:
         label = f"Rate rule #{rule.id} ({rule.scope_words()})"
         return ResolvedRate(
-            to_decimal(rule.rate), RateSource(RateSourceKind.RATE_RULE, label, rule.id)
+            rate_normalized(rule.rate), RateSource(RateSourceKind.RATE_RULE, label, rule.id)
         )
     if entry.project_id is None:
         return _no_rate("the entry has no project and no rate rule matches; add a rate rule")
@@ -207,7 +207,7 @@ def _service_rate(
 
 
 def _found(rate: Decimal, kind: RateSourceKind, label: str) -> ResolvedRate:
-    return ResolvedRate(to_decimal(rate), RateSource(kind, label))
+    return ResolvedRate(rate_normalized(rate), RateSource(kind, label))
 
 
 def _no_rate(reason: str) -> ResolvedRate:

@@ -1,4 +1,5 @@
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import pytest
 from invoicing.billing import (
     BillingInputError,
     NotBilledReason,
+    ProjectFacts,
     RateRule,
     draft_unique_key,
     plan_drafts,
@@ -200,3 +202,24 @@ def test_a_business_key_is_required_for_unique_draft_keys():
             business=BUSINESS,
             business_key="",
         )
+
+
+def test_a_rate_with_more_than_two_decimals_bills_to_the_cent_from_the_full_rate():
+    catalog = replace(
+        standard_catalog(),
+        projects={
+            WEBSITE: ProjectFacts(WEBSITE, "Website", ACME, "project_rate", Decimal("12.345000"))
+        },
+    )
+    result = plan(
+        [entry(1, minutes=90), entry(2, minutes=90, started_at=utc("2024-05-11"))],
+        catalog=catalog,
+        grouping="project",
+    )
+
+    (draft,) = result.drafts
+    (line,) = draft.lines
+    assert line.quantity == Decimal("3.00")
+    assert str(line.unit_cost) == "12.345"  # kept whole, written as FreshBooks writes it
+    assert line.amount == Decimal("37.04")  # 37.035 half up, not 3 x 12.35 = 37.05
+    assert draft.total == Decimal("37.04")
