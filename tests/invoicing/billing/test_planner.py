@@ -9,6 +9,7 @@ from invoicing.billing import (
     BillingInputError,
     NotBilledReason,
     ProjectFacts,
+    RateFix,
     RateRule,
     draft_unique_key,
     plan_drafts,
@@ -110,6 +111,10 @@ def test_an_entry_without_rate_blocks_its_clients_draft_and_says_which():
         2: NotBilledReason.NO_RATE,
         3: NotBilledReason.NO_RATE,
     }
+    assert {item.entry_id: item.rate_fix for item in result.not_billed} == {
+        2: RateFix(client_id=ACME, project_id=UNPRICED),
+        3: RateFix(client_id=BETA),
+    }
 
 
 def test_zero_rated_entries_block_the_draft_unless_the_run_allows_them():
@@ -117,6 +122,7 @@ def test_zero_rated_entries_block_the_draft_unless_the_run_allows_them():
     entries = [entry(1), entry(2, service_id=DESIGN), entry(3, service_id=DESIGN)]
     refused = plan(entries, rules=rules, grouping="service")
     assert "2 time entries have a zero rate (#2, #3)" in refused.drafts[0].blocked_reason
+    assert {item.rate_fix for item in refused.not_billed} == {RateFix(rule_id=1)}
     assert refused.drafts[0].entry_ids == (1,)
 
     allowed = plan(entries, rules=rules, grouping="service", allow_zero_rate=True)
