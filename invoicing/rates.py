@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from connections.models import ConnectedBusiness
 from invoicing.models import BillingPolicy, RateRule
@@ -32,6 +33,13 @@ RULE_FIELDS = (
 def standard_rate_set(*, business: ConnectedBusiness, rate: Decimal | None) -> BillingPolicy:
     """Set (or, with None, forget) the business standard rate FreshBooks' API does not give."""
     return billing_policy_save(business=business, values={"standard_rate": rate})
+
+
+def standard_rate_skip(*, business: ConnectedBusiness) -> BillingPolicy:
+    """Remember that the owner skipped "What do you charge per hour?", so it is not asked again."""
+    return billing_policy_save(
+        business=business, values={"standard_rate_skipped_at": timezone.now()}
+    )
 
 
 def rate_rule_create(*, business: ConnectedBusiness, values: Mapping[str, Any]) -> RateRule:

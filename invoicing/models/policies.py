@@ -35,6 +35,8 @@ class BillingPolicy(models.Model):
     allow_zero_rate = models.BooleanField(default=False)
     # FreshBooks' API does not expose the business standard rate; it can be entered here.
     standard_rate = RateField(null=True, blank=True)
+    # When someone chose "Skip for now" at "What do you charge per hour?" (not asked again).
+    standard_rate_skipped_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

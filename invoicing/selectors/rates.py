@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import NamedTuple
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -246,6 +246,24 @@ def standard_rate_of(business: ConnectedBusiness) -> Decimal | None:
         BillingPolicy.objects.filter(business=business)
         .values_list("standard_rate", flat=True)
         .first()
+    )
+
+
+def businesses_asking_standard_rate(user) -> QuerySet[ConnectedBusiness]:
+    """The user's connected businesses with no standard rate whose owner never skipped the
+    "What do you charge per hour?" step."""
+    return (
+        ConnectedBusiness.objects.filter(
+            connection__user=user, connection__disconnected_at__isnull=True, active=True
+        )
+        .filter(
+            Q(billing_policy__isnull=True)
+            | Q(
+                billing_policy__standard_rate__isnull=True,
+                billing_policy__standard_rate_skipped_at__isnull=True,
+            )
+        )
+        .order_by("name", "pk")
     )
 
 

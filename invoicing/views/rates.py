@@ -1,8 +1,14 @@
-"""A business's Rates page: standard rate, local rate rules, FreshBooks' rates.
+"""A business's Rates page (standard rate, local rate rules, FreshBooks' rates) and the
+"What do you charge per hour?" step offered right after connecting a business.
 
 Thin: every query starts from `request.user` (another user's business or rule id is a 404)
 through selectors, every change is a service call, and a GET never writes.
 
+Onboarding: connections must not import invoicing, so the business picker redirects to the URL
+name in `settings.BUSINESSES_ADDED_REDIRECT` ("invoicing:onboarding", looked up with `reverse`
+when it is used). That page asks for the standard rate of each of the user's businesses that has
+none and was never skipped, and goes straight on to the dashboard when there is nothing to ask;
+so connecting a business a second time, or skipping, never asks again.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from invoicing.rates import (
     rate_rule_delete,
     rate_rule_update,
     standard_rate_set,
+    standard_rate_skip,
 )
 from invoicing.selectors import rates as selectors
 
@@ -194,3 +201,58 @@ def rate_rule_delete_view(request: HttpRequest, business_pk: int, rule_pk: int) 
             "effective": selectors.effective_words(rule.valid_from, rule.valid_to),
         },
     )
+
+
+# -- onboarding: "What do you charge per hour?" ---------------------------------------------
+
+
+def _onboarding_page(
+    request: HttpRequest, user, bound: tuple[int, StandardRateForm] | None = None
+) -> HttpResponse:
+    businesses = list(selectors.businesses_asking_standard_rate(user))
+    if not businesses:
+        return redirect("dashboard")
+    steps = []
+    for business in businesses:
+        form = (
+            bound[1]
+            if bound and bound[0] == business.pk
+            else StandardRateForm(prefix=f"business-{business.pk}", required=True)
+        )
+        steps.append({"business": business, "form": form})
+    return render(
+        request,
+        "invoicing/rates/onboarding.html",
+        {"steps": steps},
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+@require_GET
+def onboarding(request: HttpRequest) -> HttpResponse:
+    """The standard rate step: one short form per business that still needs an answer."""
+    return _onboarding_page(request, request.user)
+
+
+@login_required
+@require_POST
+def onboarding_rate(request: HttpRequest, business_pk: int) -> HttpResponse:
+    business = business_for_user(request.user, business_pk)
+    if "skip" in request.POST:
+        standard_rate_skip(business=business)
+        messages.info(
+            request,
+            f"Skipped. You can set the standard rate of {business.name} any time on its Rates "
+            "page.",
+        )
+        return redirect("invoicing:onboarding")
+    form = StandardRateForm(request.POST, prefix=f"business-{business.pk}", required=True)
+    if not form.is_valid():
+        return _onboarding_page(request, request.user, bound=(business.pk, form))
+    rate = form.cleaned_data["standard_rate"]
+    standard_rate_set(business=business, rate=rate)
+    messages.success(
+        request, f"Standard rate of {business.name} set to {rate_text(rate)} per hour."
+    )
+    return redirect("invoicing:onboarding")

@@ -1,5 +1,5 @@
 // Rate rule pickers: a search box in front of each <select data-searchable> that narrows its
-// options by name, and projects narrowed to the chosen client. Without JavaScript the selects
+// options by name, and projects narrowed to those of the chosen client. Without JavaScript the selects
 // work as they are; the server checks every choice either way.
 (function () {
   "use strict";
@@ -23,7 +23,7 @@
         var owner = option.getAttribute("data-client");
         var text = fold(option.textContent);
         keep =
-          (!clientId || !owner || owner === clientId) &&
+          (!clientId || owner === clientId) &&
           words.every(function (word) { return text.indexOf(word) !== -1; });
       }
       if (keep) {
@@ -64,7 +64,10 @@
         var first = Array.prototype.find.call(select.options, function (option) {
           return option.value !== "";
         });
-        if (first) select.value = first.value;
+        if (first && select.value !== first.value) {
+          select.value = first.value;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        }
         render(picker);
         select.focus();
       }

@@ -14,6 +14,7 @@ from invoicing.rates import (
     rate_rule_delete,
     rate_rule_update,
     standard_rate_set,
+    standard_rate_skip,
 )
 from tests.factories import ConnectedBusinessFactory
 
@@ -48,6 +49,13 @@ def test_the_standard_rate_is_kept_with_the_other_billing_defaults(business):
     assert (policy.standard_rate, policy.grouping) == (Decimal("95.125"), "project")
     standard_rate_set(business=business, rate=None)
     assert BillingPolicy.objects.get(business=business).standard_rate is None
+
+
+def test_skipping_the_standard_rate_is_remembered_without_setting_one(business):
+    policy = standard_rate_skip(business=business)
+
+    assert policy.standard_rate is None
+    assert policy.standard_rate_skipped_at is not None
 
 
 def test_a_rule_is_created_updated_and_deleted(business):

@@ -7,16 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from invoicing.models import Project, ProjectServiceRate, RateRule
+from invoicing.models import BillingPolicy, Project, ProjectServiceRate, RateRule
 from invoicing.selectors import billing_context
 from invoicing.selectors.rates import (
     FixLink,
+    businesses_asking_standard_rate,
     freshbooks_rates,
     rate_fix_link,
     rate_fix_link_for,
     rate_names,
     rule_overlaps,
 )
+from tests.factories import ConnectedBusinessFactory
 from tests.invoicing.rates_world import (
     ACME,
     ANN,
@@ -219,3 +221,17 @@ def test_a_project_rate_project_without_its_rate_links_to_the_fix(business):
 
     assert website.rate is None
     assert website.fix.label == "Set a rate for project Website"
+
+
+# -- the onboarding question ----------------------------------------------------------------
+
+
+def test_the_question_is_for_businesses_with_no_rate_and_no_skip():
+    asked = ConnectedBusinessFactory()
+    user = asked.connection.user
+    with_rate = ConnectedBusinessFactory(connection=asked.connection)
+    BillingPolicy.objects.create(business=with_rate, standard_rate=Decimal("1"))
+    with_defaults_only = ConnectedBusinessFactory(connection=asked.connection)
+    BillingPolicy.objects.create(business=with_defaults_only)
+
+    assert set(businesses_asking_standard_rate(user)) == {asked, with_defaults_only}

@@ -318,6 +318,7 @@ ROUTES = [
     ("rate_rule_edit", "post", True),
     ("rate_rule_delete", "get", True),
     ("rate_rule_delete", "post", True),
+    ("onboarding_rate", "post", False),
 ]
 
 
@@ -354,6 +355,7 @@ def test_another_business_s_rule_under_my_business_is_a_404(client, business, ro
         ("rate_rule_new", False),
         ("rate_rule_edit", True),
         ("rate_rule_delete", True),
+        ("onboarding_rate", False),
     ],
 )
 def test_every_rates_form_needs_its_csrf_token(business, route, takes_rule):
