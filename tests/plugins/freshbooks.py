@@ -52,9 +52,12 @@ class SandboxBusiness:
         return self.business.business_id
 
 
-def connect_sandbox_business(sandbox, *, user=None, business_index: int = 0, **seed_sizes):
-    """Seed the sandbox, obtain real tokens for its first user and connect one business."""
-    seeded = sandbox.control.seed(**seed_sizes)
+def connect_sandbox_business(
+    sandbox, *, user=None, business_index: int = 0, seeded: dict | None = None, **seed_sizes
+):
+    """Seed the sandbox (unless `seeded`, a seed summary, says it is), obtain real tokens for the
+    owner of one business and connect that business."""
+    seeded = seeded or sandbox.control.seed(**seed_sizes)
     owner = seeded["businesses"][business_index]
     tokens = sandbox.control.obtain_tokens(
         client_id=sandbox.client_id,
