@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -78,7 +79,8 @@ def businesses(request, connection_id: int):
                 form.add_error("business_ids", str(error))
             else:
                 messages.success(request, _selection_message(added, removed))
-                return redirect("dashboard")
+                # A URL name from settings (the invoicing app's first-run questions).
+                return redirect(settings.BUSINESSES_ADDED_REDIRECT if added else "dashboard")
     else:
         form = BusinessPickerForm(
             initial={"business_ids": [c.business_id for c in choices if c.connected]},

@@ -204,6 +204,10 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # one address and its per-address limits.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 LOGIN_REDIRECT_URL = "dashboard"
+# Where the business picker goes after a business was added: invoicing's "What do you charge per
+# hour?" step, which moves on to the dashboard when it has nothing to ask. A URL name, looked up
+# when used, so connections never imports invoicing.
+BUSINESSES_ADDED_REDIRECT = "invoicing:onboarding"
 LOGIN_URL = "account_login"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 

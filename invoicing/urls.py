@@ -6,13 +6,26 @@ The project mounts `urlpatterns` at `businesses/` and `invoice_urlpatterns` at
 
 from django.urls import path
 
-from invoicing.views import businesses, defaults, drafts, runs
+from invoicing.views import businesses, defaults, drafts, rates, runs
 
 app_name = "invoicing"
 
 urlpatterns = [
+    path("welcome/", rates.onboarding, name="onboarding"),
     path("<int:business_pk>/", businesses.business_detail, name="business"),
     path("<int:business_pk>/sync/", businesses.sync_now, name="sync_now"),
+    path("<int:business_pk>/rates/", rates.rates_page, name="rates"),
+    path("<int:business_pk>/rates/standard/", rates.standard_rate, name="standard_rate"),
+    path("<int:business_pk>/rates/welcome/", rates.onboarding_rate, name="onboarding_rate"),
+    path("<int:business_pk>/rates/rules/new/", rates.rate_rule_new, name="rate_rule_new"),
+    path(
+        "<int:business_pk>/rates/rules/<int:rule_pk>/", rates.rate_rule_edit, name="rate_rule_edit"
+    ),
+    path(
+        "<int:business_pk>/rates/rules/<int:rule_pk>/delete/",
+        rates.rate_rule_delete_view,
+        name="rate_rule_delete",
+    ),
 ]
 
 invoice_urlpatterns = [

@@ -25,7 +25,7 @@ from invoicing.billing.planner import (
     draft_unique_key,
     plan_drafts,
 )
-from invoicing.billing.rates import RateRule, RateSource, RateSourceKind, ResolvedRate
+from invoicing.billing.rates import RateFix, RateRule, RateSource, RateSourceKind, ResolvedRate
 from invoicing.billing.rounding import RoundingPolicy, round_seconds
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "NotBilledReason",
     "Period",
     "ProjectFacts",
+    "RateFix",
     "RateRule",
     "RateSource",
     "RateSourceKind",

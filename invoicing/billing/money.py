@@ -1,7 +1,8 @@
 """Money and hours: the only place where billing amounts are rounded.
 
 Rules (billing.md): quantities are hours with two places, amounts are cents, both ROUND_HALF_UP.
-Floats are refused because they cannot represent cents exactly.
+Rates keep the precision FreshBooks gives them (12.345 stays 12.345): only a line's amount,
+quantity x rate, is rounded. Floats are refused because they cannot represent cents exactly.
 """
 
 from __future__ import annotations
@@ -23,6 +24,21 @@ def to_decimal(value: MoneyLike) -> Decimal:
     if not decimal_value.is_finite():
         raise ValueError(f"money must be a finite number, got {value!r}")
     return decimal_value
+
+
+def rate_normalized(value: MoneyLike) -> Decimal:
+    """A rate at its full precision, written with at least two places and no trailing zeros
+    beyond them (12.345000 -> 12.345, 95 -> 95.00, 1.500000 -> 1.50). The value never changes."""
+    rate = to_decimal(value)
+    exponent = rate.normalize().as_tuple().exponent  # an int: to_decimal refuses non-finite
+    if isinstance(exponent, int) and exponent >= -2:
+        return rate.quantize(CENT)
+    return rate.normalize()
+
+
+def rate_text(value: MoneyLike) -> str:
+    """A rate as people read it: `rate_normalized`, never in exponent form."""
+    return format(rate_normalized(value), "f")
 
 
 def quantize_cents(value: MoneyLike) -> Decimal:

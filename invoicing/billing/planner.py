@@ -17,15 +17,18 @@ from invoicing.billing.errors import BillingInputError
 from invoicing.billing.grouping import LinePlan, PricedEntry, build_lines
 from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
 from invoicing.billing.options import BillingOptions
-from invoicing.billing.rates import RateRule
+from invoicing.billing.rates import RateFix, RateRule
 
 
 @dataclass(frozen=True)
 class NotBilledEntry:
+    """`rate_fix` (no rate and zero rate only): where to set the rate that would bill it."""
+
     entry_id: int
     client_id: int | None
     reason: NotBilledReason
     detail: str
+    rate_fix: RateFix | None = None
 
     @property
     def shown_in_preview(self) -> bool:
@@ -101,7 +104,13 @@ def plan_drafts(
         for entry in entry_list
     ]
     not_billed = tuple(
-        NotBilledEntry(item.entry.id, item.entry.client_id, item.reason, item.detail)
+        NotBilledEntry(
+            item.entry.id,
+            item.entry.client_id,
+            item.reason,
+            item.detail,
+            item.rate.source.fix if item.rate is not None else None,
+        )
         for item in assessments
         if item.reason is not None
     )

@@ -18,19 +18,24 @@ Decision: an entry without a project has no billing method, so only rate rules c
 (billing.md step 2 is about the project). We do not guess a service or standard rate for it;
 the preview says "add a rate rule for this client" instead, so no time is billed at a rate
 nobody chose.
+
+Every resolved rate carries a `RateFix`: where, in this app, the rate of that entry is set. For
+an entry without a rate it is the exact fix the preview links to (a rule for the project and
+service whose rate is missing, or the business standard rate); for a rate from a rule it is that
+rule; for a rate from FreshBooks it is the narrowest rule that would override it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from invoicing.billing.errors import BillingOptionsError
 from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
-from invoicing.billing.money import to_decimal
+from invoicing.billing.money import rate_normalized, to_decimal
 
 
 class RateSourceKind(StrEnum):
@@ -44,12 +49,28 @@ class RateSourceKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class RateFix:
+    """Where an entry's rate is set locally: the scope of a rate rule (a client, optionally with
+    a project, a service and a team member), an existing rule (`rule_id`), or the business
+    standard rate (`standard_rate`). All ids are FreshBooks ids."""
+
+    client_id: int | None = None
+    project_id: int | None = None
+    service_id: int | None = None
+    team_member_id: int | None = None
+    standard_rate: bool = False
+    rule_id: int | None = None
+
+
+@dataclass(frozen=True)
 class RateSource:
-    """`label` is what the preview shows next to the rate; for NONE it says why there is none."""
+    """`label` is what the preview shows next to the rate; for NONE it says why there is none.
+    `fix` says where to set (or change) the rate, see `RateFix`."""
 
     kind: RateSourceKind
     label: str
     rule_id: int | None = None
+    fix: RateFix | None = None
 
 
 @dataclass(frozen=True)
@@ -142,54 +163,84 @@ def resolve_rate(
     if rule is not None:
         label = f"Rate rule #{rule.id} ({rule.scope_words()})"
         return ResolvedRate(
-            to_decimal(rule.rate), RateSource(RateSourceKind.RATE_RULE, label, rule.id)
+            rate_normalized(rule.rate),
+            RateSource(RateSourceKind.RATE_RULE, label, rule.id, RateFix(rule_id=rule.id)),
         )
+    client_only = RateFix(client_id=entry.client_id)
     if entry.project_id is None:
-        return _no_rate("the entry has no project and no rate rule matches; add a rate rule")
+        return _no_rate(
+            "the entry has no project and no rate rule matches; add a rate rule", client_only
+        )
+    project_fix = RateFix(client_id=entry.client_id, project_id=entry.project_id)
     project = catalog.projects.get(entry.project_id)
     if project is None:
-        return _no_rate(f"project #{entry.project_id} has not been synced and no rate rule matches")
-    return _rate_from_billing_method(entry, project.id, catalog, business)
+        return _no_rate(
+            f"project #{entry.project_id} has not been synced and no rate rule matches",
+            project_fix,
+        )
+    return _rate_from_billing_method(entry, project.id, catalog, business, project_fix)
 
 
 def _rate_from_billing_method(
-    entry: TimeEntryFacts, project_id: int, catalog: Catalog, business: BusinessFacts
+    entry: TimeEntryFacts,
+    project_id: int,
+    catalog: Catalog,
+    business: BusinessFacts,
+    project_fix: RateFix,
 ) -> ResolvedRate:
     project = catalog.projects[project_id]
     method = project.billing_method
     title = f"'{project.title}'"
     if method == "project_rate":
         if project.rate is None:
-            return _no_rate(f"project {title} bills at a project rate but has none set")
-        return _found(project.rate, RateSourceKind.PROJECT_RATE, f"Project {title} hourly rate")
+            return _no_rate(
+                f"project {title} bills at a project rate but has none set", project_fix
+            )
+        return _found(
+            project.rate, RateSourceKind.PROJECT_RATE, f"Project {title} hourly rate", project_fix
+        )
     if method == "service_rate":
-        return _service_rate(entry, project_id, title, catalog)
+        return _service_rate(entry, project_id, title, catalog, project_fix)
     if method == "team_member_rate":
         if entry.team_member_id is None:
-            return _no_rate(f"project {title} bills by team member but the entry has none")
+            return _no_rate(
+                f"project {title} bills by team member but the entry has none", project_fix
+            )
+        member_fix = replace(project_fix, team_member_id=entry.team_member_id)
         member = catalog.team_members.get(entry.team_member_id)
         name = catalog.team_member_name(entry.team_member_id)
         if member is None or member.rate is None:
-            return _no_rate(f"team member '{name}' has no billable rate")
+            return _no_rate(f"team member '{name}' has no billable rate", member_fix)
         return _found(
-            member.rate, RateSourceKind.TEAM_MEMBER_RATE, f"Team member '{name}' billable rate"
+            member.rate,
+            RateSourceKind.TEAM_MEMBER_RATE,
+            f"Team member '{name}' billable rate",
+            member_fix,
         )
     if method == "business_rate":
+        standard = RateFix(standard_rate=True)
         if business.standard_rate is None:
             return _no_rate(
-                f"project {title} bills at the business standard rate, which is not known"
+                f"project {title} bills at the business standard rate, which is not known",
+                standard,
             )
         return _found(
-            business.standard_rate, RateSourceKind.BUSINESS_RATE, "Business standard rate"
+            business.standard_rate,
+            RateSourceKind.BUSINESS_RATE,
+            "Business standard rate",
+            standard,
         )
-    return _no_rate(f"project {title} has no billing method and no rate rule matches")
+    return _no_rate(f"project {title} has no billing method and no rate rule matches", project_fix)
 
 
 def _service_rate(
-    entry: TimeEntryFacts, project_id: int, title: str, catalog: Catalog
+    entry: TimeEntryFacts, project_id: int, title: str, catalog: Catalog, project_fix: RateFix
 ) -> ResolvedRate:
     if entry.service_id is None:
-        return _no_rate(f"project {title} bills by service but the entry has no service")
+        return _no_rate(
+            f"project {title} bills by service but the entry has no service", project_fix
+        )
+    service_fix = replace(project_fix, service_id=entry.service_id)
     service = f"'{catalog.service_name(entry.service_id)}'"
     project_rate = catalog.project_service_rates.get((project_id, entry.service_id))
     if project_rate is not None:
@@ -197,18 +248,24 @@ def _service_rate(
             project_rate,
             RateSourceKind.PROJECT_SERVICE_RATE,
             f"Service {service} rate for project {title}",
+            service_fix,
         )
     business_rate = catalog.business_service_rates.get(entry.service_id)
     if business_rate is not None:
         return _found(
-            business_rate, RateSourceKind.BUSINESS_SERVICE_RATE, f"Service {service} rate"
+            business_rate,
+            RateSourceKind.BUSINESS_SERVICE_RATE,
+            f"Service {service} rate",
+            service_fix,
         )
-    return _no_rate(f"service {service} has no rate (project {title} bills by service)")
+    return _no_rate(
+        f"service {service} has no rate (project {title} bills by service)", service_fix
+    )
 
 
-def _found(rate: Decimal, kind: RateSourceKind, label: str) -> ResolvedRate:
-    return ResolvedRate(to_decimal(rate), RateSource(kind, label))
+def _found(rate: Decimal, kind: RateSourceKind, label: str, fix: RateFix) -> ResolvedRate:
+    return ResolvedRate(rate_normalized(rate), RateSource(kind, label, fix=fix))
 
 
-def _no_rate(reason: str) -> ResolvedRate:
-    return ResolvedRate(None, RateSource(RateSourceKind.NONE, f"No rate: {reason}"))
+def _no_rate(reason: str, fix: RateFix) -> ResolvedRate:
+    return ResolvedRate(None, RateSource(RateSourceKind.NONE, f"No rate: {reason}", fix=fix))

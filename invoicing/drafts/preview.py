@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from invoicing.billing import BillingOptions, BillingPlan, Catalog, NotBilledReason
-from invoicing.billing.money import hours_from_seconds
+from invoicing.billing.money import hours_from_seconds, rate_text
 
 REASON_LABELS = {
     NotBilledReason.NO_RATE: "No rate",
@@ -54,7 +54,8 @@ def preview_snapshot(
                         "name": line.name,
                         "description": line.description,
                         "quantity": str(line.quantity),
-                        "unit_cost": _money(line.unit_cost),
+                        # The full-precision rate the amount is computed from (12.345).
+                        "unit_cost": rate_text(line.unit_cost),
                         "amount": _money(line.amount),
                         "rate_sources": list(line.rate_sources),
                         "entry_count": len(line.entry_ids),

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 
 from invoicing.billing.periods import PRESETS
+from invoicing.forms.rates import check_hourly_rate
 from invoicing.forms.runs import PERIOD_LABELS
 from invoicing.models import BillingPolicy, InvoiceSchedule
 
@@ -64,7 +65,4 @@ class BillingPolicyForm(forms.ModelForm):
         }
 
     def clean_standard_rate(self):
-        rate = self.cleaned_data["standard_rate"]
-        if rate is not None and rate < 0:
-            raise forms.ValidationError("A rate cannot be negative.")
-        return rate
+        return check_hourly_rate(self.cleaned_data["standard_rate"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 
 from connections.models import ConnectedBusiness
+from invoicing.models.fields import RateField
 
 
 class Mirror(models.Model):
@@ -49,7 +50,7 @@ class Project(Mirror):
     client_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     billing_method = models.CharField(max_length=32, blank=True)
     project_type = models.CharField(max_length=32, blank=True)
-    rate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    rate = RateField(null=True, blank=True)
     fixed_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     active = models.BooleanField(default=True)
     complete = models.BooleanField(default=False)
@@ -83,7 +84,7 @@ class ServiceRate(models.Model):
 
     business = models.ForeignKey(ConnectedBusiness, on_delete=models.CASCADE, related_name="+")
     service_freshbooks_id = models.BigIntegerField()
-    rate = models.DecimalField(max_digits=14, decimal_places=2)
+    rate = RateField()
     raw = models.JSONField(default=dict)
     seen_by_run_id = models.BigIntegerField(null=True, blank=True)
 
@@ -104,7 +105,7 @@ class ProjectServiceRate(models.Model):
     business = models.ForeignKey(ConnectedBusiness, on_delete=models.CASCADE, related_name="+")
     project_freshbooks_id = models.BigIntegerField()
     service_freshbooks_id = models.BigIntegerField()
-    rate = models.DecimalField(max_digits=14, decimal_places=2)
+    rate = RateField()
     raw = models.JSONField(default=dict)
     seen_by_run_id = models.BigIntegerField(null=True, blank=True)
 
@@ -129,7 +130,7 @@ class TeamMember(models.Model):
     name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
     active = models.BooleanField(default=True)
-    billable_rate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    billable_rate = RateField(null=True, blank=True)
     raw = models.JSONField(default=dict)
     seen_by_run_id = models.BigIntegerField(null=True, blank=True)
 

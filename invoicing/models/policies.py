@@ -9,6 +9,7 @@ from connections.models import ConnectedBusiness
 from invoicing.billing.options import GROUPING_MODES
 from invoicing.billing.periods import PRESETS
 from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
+from invoicing.models.fields import RateField
 
 __all__ = ["BillingPolicy", "InvoiceSchedule", "RateRule"]
 
@@ -33,7 +34,9 @@ class BillingPolicy(models.Model):
     grouping = models.CharField(max_length=16, choices=GROUPING_CHOICES, default="service")
     allow_zero_rate = models.BooleanField(default=False)
     # FreshBooks' API does not expose the business standard rate; it can be entered here.
-    standard_rate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    standard_rate = RateField(null=True, blank=True)
+    # When someone chose "Skip for now" at "What do you charge per hour?" (not asked again).
+    standard_rate_skipped_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -59,7 +62,7 @@ class RateRule(models.Model):
     project_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     service_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     team_member_identity_id = models.BigIntegerField(null=True, blank=True)
-    rate = models.DecimalField(max_digits=14, decimal_places=2)
+    rate = RateField()
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)

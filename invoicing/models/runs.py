@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from connections.models import ConnectedBusiness
+from invoicing.models.fields import RateField
 from invoicing.models.policies import InvoiceSchedule
 
 
@@ -181,7 +182,9 @@ class DraftLine(models.Model):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     quantity = models.DecimalField(max_digits=12, decimal_places=2)
-    unit_cost = models.DecimalField(max_digits=14, decimal_places=2)
+    # The rate at full precision: FreshBooks computes the amount from it (qty x unit_cost, half
+    # up to cents), which is what `amount` holds.
+    unit_cost = RateField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     rate_sources = models.JSONField(default=list)
     raw_seconds = models.PositiveIntegerField()

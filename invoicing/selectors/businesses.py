@@ -31,6 +31,10 @@ from invoicing.models import (
     TimeEntry,
 )
 from invoicing.selectors import billing_context as billing_inputs
+from invoicing.selectors.rates import FixLink, RateNames, rate_fix_link_for, rate_names
+
+# Fix links shown per client on the business page; the rest are counted.
+RATE_FIXES_SHOWN = 3
 
 # Why an unbilled entry has no amount yet, in words for the business page.
 UNPRICED_REASONS = {
@@ -55,6 +59,9 @@ class UnbilledClientHours:
     unpriced_seconds: int = 0
     unpriced_reasons: tuple[str, ...] = ()
     blocked_reason: str = ""
+    # Links to set the rates this client's unpriced time lacks ("Set a rate for project X").
+    rate_fixes: tuple[FixLink, ...] = ()
+    more_rate_fixes: int = 0
 
     @property
     def hours(self) -> Decimal:
@@ -119,16 +126,24 @@ def unbilled_by_client(business: ConnectedBusiness, *, today: date) -> list[Unbi
     plan, seconds = _unbilled_plan(business, today=today)
     drafts = {draft.client_id: draft for draft in plan.drafts}
     unpriced: dict[int, tuple[int, set[str]]] = {}
+    fixes: dict[int, dict[FixLink, None]] = {}
+    names: RateNames | None = None
     for item in plan.not_billed:
         if item.client_id is None or item.reason not in UNPRICED_REASONS:
             continue
         total, reasons = unpriced.get(item.client_id, (0, set()))
         reasons.add(UNPRICED_REASONS[item.reason])
         unpriced[item.client_id] = (total + seconds.get(item.entry_id, 0), reasons)
+        if item.rate_fix is not None:
+            names = names or rate_names(business)
+            link = rate_fix_link_for(business, item.rate_fix, names=names)
+            if link is not None:
+                fixes.setdefault(item.client_id, {})[link] = None
     priced_rows = []
     for row in rows:
         draft = drafts.get(row.client_id)
         unpriced_seconds, reasons = unpriced.get(row.client_id, (0, set()))
+        links = sorted(fixes.get(row.client_id, {}), key=lambda link: link.label.casefold())
         priced_rows.append(
             replace(
                 row,
@@ -137,6 +152,8 @@ def unbilled_by_client(business: ConnectedBusiness, *, today: date) -> list[Unbi
                 unpriced_seconds=unpriced_seconds,
                 unpriced_reasons=tuple(sorted(reasons)),
                 blocked_reason=(draft.blocked_reason or "") if draft else "",
+                rate_fixes=tuple(links[:RATE_FIXES_SHOWN]),
+                more_rate_fixes=max(len(links) - RATE_FIXES_SHOWN, 0),
             )
         )
     return priced_rows

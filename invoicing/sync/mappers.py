@@ -12,6 +12,10 @@ from typing import Any
 
 from connections.freshbooks import parse_accounting_datetime, parse_decimal, parse_utc_datetime
 
+# Rates are kept at FreshBooks' precision (`RateField`: 14 integer digits, six places); a rate
+# that does not fit is not a rate anyone charges.
+RATE_LIMIT = Decimal(10) ** 14
+
 
 class Unusable(ValueError):
     """This object cannot be mirrored; the message is the recorded reason."""
@@ -58,6 +62,12 @@ def _money(value: Any) -> Decimal | None:
         return None
 
 
+def _rate(value: Any) -> Decimal | None:
+    """A rate as FreshBooks wrote it (never rounded here); None when absent or unusable."""
+    rate = _money(value)
+    return rate if rate is not None and 0 <= rate < RATE_LIMIT else None
+
+
 def client_columns(raw: dict[str, Any]) -> dict[str, Any]:
     name = (raw.get("organization") or "").strip() or " ".join(
         part for part in (raw.get("fname"), raw.get("lname")) if isinstance(part, str) and part
@@ -79,7 +89,7 @@ def project_columns(raw: dict[str, Any]) -> dict[str, Any]:
         "client_freshbooks_id": _optional_id(raw.get("client_id")),
         "billing_method": str(raw.get("billing_method") or "")[:32],
         "project_type": str(raw.get("project_type") or "")[:32],
-        "rate": _money(raw.get("rate")),
+        "rate": _rate(raw.get("rate")),
         "fixed_price": _money(raw.get("fixed_price")),
         "active": _flag(raw, "active", True),
         "complete": _flag(raw, "complete", False),
@@ -110,8 +120,9 @@ def service_columns(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def rate_value(raw: dict[str, Any]) -> Decimal:
-    rate = _money(raw.get("rate"))
-    if rate is None or rate < 0:
+    """A service, project service or team member rate, at the precision FreshBooks sent."""
+    rate = _rate(raw.get("rate"))
+    if rate is None:
         raise Unusable(f"rate {raw.get('rate')!r} is not an amount")
     return rate
 

@@ -69,8 +69,14 @@ def connect_business(page, sandbox, shots, person: dict, business: dict) -> None
     page.check(f"#business-{business['business_id']}")
     shots.take("pick businesses")
     page.get_by_role("button", name="Save").click()
-    page.wait_for_url(re.compile(r"/dashboard/$"))
+    # Right after connecting: "What do you charge per hour?", then the dashboard.
+    page.wait_for_url(re.compile(r"/businesses/welcome/$"))
     assert page.get_by_text("1 business connected.").is_visible()
+    page.get_by_label("Standard rate per hour").fill("95")
+    shots.take("standard rate question")
+    page.get_by_role("button", name="Save rate").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    assert page.get_by_text("set to 95.00 per hour").is_visible()
 
 
 def test_sign_up_connect_sync_and_create_drafts_in_the_browser(
@@ -102,12 +108,47 @@ def test_sign_up_connect_sync_and_create_drafts_in_the_browser(
     assert page.locator("#entries-table tbody tr .badge", has_text="Not billed").count() == 0
     shots.take("business page filtered")
 
+    add_a_rate_rule_from_the_rates_page(page, shots, business)
+
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base_url}/dashboard/")
     shots.take("dashboard on a phone")
+    page.goto(page_url_of_rates(base_url, business))
+    shots.take("rates on a phone")
     page.set_viewport_size({"width": 1280, "height": 900})
 
     create_drafts_and_find_them_in_freshbooks(page, shots, app_sandbox, base_url, business)
+
+
+def page_url_of_rates(base_url: str, business: dict) -> str:
+    connected = ConnectedBusiness.objects.get(business_id=business["business_id"])
+    return f"{base_url}/businesses/{connected.pk}/rates/"
+
+
+def add_a_rate_rule_from_the_rates_page(page, shots, business) -> None:
+    """The Rates page: FreshBooks' rates by name, then a rule picked by searching names."""
+    page.get_by_role("link", name="Rates", exact=True).first.click()
+    page.wait_for_url(re.compile(r"/rates/$"))
+    assert page.locator("#freshbooks-rates table").count() >= 3
+    assert page.locator("#id_standard_rate").input_value() == "95.00"
+    shots.take("rates")
+    page.get_by_role("link", name="Add a rate rule").click()
+    client_name = page.locator("#id_client option").nth(1).inner_text()
+    page.get_by_label("Search Client").fill(client_name[:4])
+    page.keyboard.press("Enter")  # picks the first match
+    assert page.locator("#id_client").input_value() != ""
+    project_options = page.locator("#id_project option")
+    chosen_client = page.locator("#id_client").input_value()
+    for index in range(1, project_options.count()):
+        assert project_options.nth(index).get_attribute("data-client") == chosen_client
+    page.fill("#id_rate", "12.345")
+    page.fill("#id_valid_from", "2024-01-01")
+    shots.take("rate rule form")
+    page.get_by_role("button", name="Save rule").click()
+    page.wait_for_url(re.compile(r"/rates/#rules$"))
+    assert page.get_by_text("at 12.345 per hour").is_visible()
+    assert page.locator("#rules-table tbody tr").count() == 1
+    shots.take("rates with a rule")
 
 
 def create_drafts_and_find_them_in_freshbooks(page, shots, sandbox, base_url, business) -> None:

@@ -17,6 +17,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from invoicing.models import Client
 from tests.factories import ConnectedBusinessFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -91,12 +92,18 @@ def test_pages_and_admin_run_under_the_policy_without_violations(live_server):
     staff = UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
     EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
     ConnectedBusinessFactory()
+    own = ConnectedBusinessFactory(connection__user=staff)
+    Client.objects.create(business=own, freshbooks_id=10, display_name="Acme Corp")
     nightly = CrontabSchedule.objects.create(minute="0", hour="3")
     task = PeriodicTask.objects.create(name="nightly", task="sync.schedule_syncs", crontab=nightly)
     base = live_server.url
 
     with browser_page() as page:
         signed_in_pages_have_no_violations(page, base, staff.email, task.pk)
+        # The rate rule form's picker script (static/js/rate_pickers.js) runs under the policy.
+        visit(page, f"{base}/businesses/{own.pk}/rates/")
+        visit(page, f"{base}/businesses/{own.pk}/rates/rules/new/")
+        assert page.is_visible("#id_client-search")
 
 
 def signed_in_pages_have_no_violations(page, base: str, email: str, task_pk: int) -> None:

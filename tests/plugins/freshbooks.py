@@ -68,13 +68,16 @@ class SandboxBusiness:
         return self.business.business_id
 
 
-def connect_sandbox_business(sandbox, *, user=None, business_index: int = 0, **seed_sizes):
-    """Seed the sandbox, obtain real tokens for its first user and connect one business.
+def connect_sandbox_business(
+    sandbox, *, user=None, business_index: int = 0, seeded: dict | None = None, **seed_sizes
+):
+    """Seed the sandbox (unless `seeded`, a seed summary, says it is), obtain real tokens for the
+    owner of one business and connect that business.
 
     The identity is reused if this database knows it already (a script seeding a reset sandbox
     again), as connecting through OAuth would.
     """
-    seeded = sandbox.control.seed(**seed_sizes)
+    seeded = seeded or sandbox.control.seed(**seed_sizes)
     owner = seeded["businesses"][business_index]
     tokens = sandbox.control.obtain_tokens(
         client_id=sandbox.client_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,48 @@ def test_the_default_seed_is_the_documented_demo(sandbox):
     ]
     assert 200 in project_rates and 404 in project_rates, "some service_rate projects have rates"
     assert alice.get(f"{base}/service_rates").json()["service_rates"]
+
+
+def _roles(sandbox, email: str) -> set[tuple[str, str]]:
+    me = connect(sandbox, email=email).get("/auth/api/v1/users/me").json()["response"]
+    return {
+        (membership["business"]["name"], membership["role"])
+        for membership in me["business_memberships"]
+    }
+
+
+def test_the_seeded_users_own_and_work_for_what_the_readme_says(sandbox):
+    summary = sandbox.control.seed()
+
+    assert [(user["first_name"], user["last_name"]) for user in summary["users"]] == [
+        ("Alice", "Martin"),
+        ("Bob", "Okafor"),
+    ]
+    assert [
+        (business["name"], business["currency_code"], business["timezone"])
+        for business in summary["businesses"][:2]
+    ] == [
+        ("Northwind Design Co.", "USD", "America/New_York"),
+        ("Maple Leaf Consulting", "CAD", "America/Toronto"),
+    ]
+    assert _roles(sandbox, "alice@example.com") == {
+        ("Northwind Design Co.", "owner"),
+        ("Maple Leaf Consulting", "business_employee"),
+        ("Alice Martin", "client"),
+    }
+    assert _roles(sandbox, "bob@example.com") == {
+        ("Maple Leaf Consulting", "owner"),
+        ("Northwind Design Co.", "business_employee"),
+    }
+    alice = connect(sandbox, email="alice@example.com")
+    for business in summary["businesses"][:2]:
+        staff = alice.get(
+            f"/auth/api/v1/businesses/{business['business_id']}/team_members",
+            params={"per_page": 100},
+        ).json()["response"]
+        roles = Counter(member["business_role_name"] for member in staff)
+        # The two users, plus two employees and one contractor of the business's own.
+        assert roles == {"owner": 1, "business_employee": 3, "contractor": 1}
 
 
 def test_the_same_seed_gives_the_same_data(sandbox):

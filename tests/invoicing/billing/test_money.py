@@ -2,7 +2,13 @@ from decimal import Decimal
 
 import pytest
 
-from invoicing.billing.money import hours_from_seconds, line_amount, quantize_cents
+from invoicing.billing.money import (
+    hours_from_seconds,
+    line_amount,
+    quantize_cents,
+    rate_normalized,
+    rate_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +55,26 @@ def test_hours_from_seconds_has_two_places_half_up(seconds, hours):
 def test_line_amount_is_quantity_times_unit_cost_rounded_to_cents():
     assert line_amount(Decimal("0.33"), Decimal("33.33")) == Decimal("11.00")  # 10.9989
     assert line_amount(Decimal("1.25"), Decimal("10.10")) == Decimal("12.63")  # 12.625 half up
+
+
+def test_a_line_amount_uses_the_rate_at_full_precision():
+    # 3 h x 12.345 = 37.035 -> 37.04; a rate rounded first would give 3 x 12.35 = 37.05.
+    assert line_amount(Decimal("3.00"), Decimal("12.345")) == Decimal("37.04")
+    assert line_amount(Decimal("0.50"), Decimal("12.345")) == Decimal("6.17")  # 6.1725
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("12.345000", "12.345"),
+        ("12.345", "12.345"),
+        ("95", "95.00"),
+        ("125.000000", "125.00"),
+        ("1.500000", "1.50"),
+        ("0.000001", "0.000001"),
+        ("1E+2", "100.00"),
+    ],
+)
+def test_a_rate_keeps_its_value_and_reads_with_at_least_two_places(stored, shown):
+    assert rate_text(stored) == shown
+    assert rate_normalized(stored) == Decimal(stored)  # the value never changes

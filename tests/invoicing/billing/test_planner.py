@@ -1,4 +1,5 @@
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -7,6 +8,8 @@ import pytest
 from invoicing.billing import (
     BillingInputError,
     NotBilledReason,
+    ProjectFacts,
+    RateFix,
     RateRule,
     draft_unique_key,
     plan_drafts,
@@ -108,6 +111,10 @@ def test_an_entry_without_rate_blocks_its_clients_draft_and_says_which():
         2: NotBilledReason.NO_RATE,
         3: NotBilledReason.NO_RATE,
     }
+    assert {item.entry_id: item.rate_fix for item in result.not_billed} == {
+        2: RateFix(client_id=ACME, project_id=UNPRICED),
+        3: RateFix(client_id=BETA),
+    }
 
 
 def test_zero_rated_entries_block_the_draft_unless_the_run_allows_them():
@@ -115,6 +122,7 @@ def test_zero_rated_entries_block_the_draft_unless_the_run_allows_them():
     entries = [entry(1), entry(2, service_id=DESIGN), entry(3, service_id=DESIGN)]
     refused = plan(entries, rules=rules, grouping="service")
     assert "2 time entries have a zero rate (#2, #3)" in refused.drafts[0].blocked_reason
+    assert {item.rate_fix for item in refused.not_billed} == {RateFix(rule_id=1)}
     assert refused.drafts[0].entry_ids == (1,)
 
     allowed = plan(entries, rules=rules, grouping="service", allow_zero_rate=True)
@@ -200,3 +208,24 @@ def test_a_business_key_is_required_for_unique_draft_keys():
             business=BUSINESS,
             business_key="",
         )
+
+
+def test_a_rate_with_more_than_two_decimals_bills_to_the_cent_from_the_full_rate():
+    catalog = replace(
+        standard_catalog(),
+        projects={
+            WEBSITE: ProjectFacts(WEBSITE, "Website", ACME, "project_rate", Decimal("12.345000"))
+        },
+    )
+    result = plan(
+        [entry(1, minutes=90), entry(2, minutes=90, started_at=utc("2024-05-11"))],
+        catalog=catalog,
+        grouping="project",
+    )
+
+    (draft,) = result.drafts
+    (line,) = draft.lines
+    assert line.quantity == Decimal("3.00")
+    assert str(line.unit_cost) == "12.345"  # kept whole, written as FreshBooks writes it
+    assert line.amount == Decimal("37.04")  # 37.035 half up, not 3 x 12.35 = 37.05
+    assert draft.total == Decimal("37.04")

@@ -4,7 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from invoicing.billing import BillingOptionsError, BusinessFacts, RateRule, RateSourceKind
+from invoicing.billing import (
+    BillingOptionsError,
+    BusinessFacts,
+    RateFix,
+    RateRule,
+    RateSourceKind,
+)
 from invoicing.billing.rates import resolve_rate
 
 from .builders import (
@@ -233,3 +239,70 @@ def test_invalid_rate_rules_are_options_errors(kwargs, field):
     with pytest.raises(BillingOptionsError) as error:
         RateRule(**values)
     assert error.value.field == field
+
+
+# -- where to set the rate (the preview's fix links) ----------------------------------------
+
+NO_STANDARD_RATE = BusinessFacts(timezone="UTC", currency_code="USD", standard_rate=None)
+
+
+@pytest.mark.parametrize(
+    ("time_entry", "catalog_changes", "fix"),
+    [
+        (entry(1, project_id=None), {}, RateFix(client_id=ACME)),
+        (entry(1, project_id=999), {}, RateFix(client_id=ACME, project_id=999)),
+        (entry(1, project_id=UNPRICED), {}, RateFix(client_id=ACME, project_id=UNPRICED)),
+        (entry(1, project_id=APP), {}, RateFix(client_id=ACME, project_id=APP)),
+        (
+            entry(1, project_id=APP, service_id=DESIGN),
+            {"business_service_rates": {}},
+            RateFix(client_id=ACME, project_id=APP, service_id=DESIGN),
+        ),
+        (entry(1, project_id=SUPPORT), {}, RateFix(client_id=ACME, project_id=SUPPORT)),
+        (
+            entry(1, project_id=SUPPORT, team_member_id=BO),
+            {},
+            RateFix(client_id=ACME, project_id=SUPPORT, team_member_id=BO),
+        ),
+        (entry(1, project_id=RETAINER), {}, RateFix(standard_rate=True)),
+    ],
+    ids=[
+        "no project",
+        "unsynced project",
+        "no billing method",
+        "service rate, no service",
+        "service without rate",
+        "team member rate, no member",
+        "member without rate",
+        "standard rate unknown",
+    ],
+)
+def test_an_entry_without_a_rate_says_exactly_which_rate_to_set(time_entry, catalog_changes, fix):
+    catalog = replace(standard_catalog(), **catalog_changes)
+    resolved = resolve(time_entry, catalog=catalog, business=NO_STANDARD_RATE)
+    assert resolved.rate is None
+    assert resolved.source.fix == fix
+
+
+def test_a_project_rate_project_without_rate_asks_for_a_rate_on_that_project():
+    catalog = standard_catalog()
+    website = replace(catalog.projects[WEBSITE], rate=None)
+    catalog = replace(catalog, projects={**catalog.projects, WEBSITE: website})
+    resolved = resolve(entry(1, project_id=WEBSITE), catalog=catalog)
+    assert resolved.source.fix == RateFix(client_id=ACME, project_id=WEBSITE)
+
+
+def test_a_priced_entry_says_where_its_rate_can_be_changed():
+    assert resolve(entry(1, project_id=WEBSITE), [rule(12, "150.00")]).source.fix == RateFix(
+        rule_id=12
+    )
+    assert resolve(entry(1, project_id=WEBSITE)).source.fix == RateFix(
+        client_id=ACME, project_id=WEBSITE
+    )
+    assert resolve(entry(1, project_id=APP, service_id=DESIGN)).source.fix == RateFix(
+        client_id=ACME, project_id=APP, service_id=DESIGN
+    )
+    assert resolve(entry(1, project_id=SUPPORT, team_member_id=ANN)).source.fix == RateFix(
+        client_id=ACME, project_id=SUPPORT, team_member_id=ANN
+    )
+    assert resolve(entry(1, project_id=RETAINER)).source.fix == RateFix(standard_rate=True)
