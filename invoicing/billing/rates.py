@@ -43,13 +43,27 @@ class RateSourceKind(StrEnum):
     NONE = "none"
 
 
+class RateFix(StrEnum):
+    """Where an unpriced entry's rate is set: what the preview's "fix" link points at."""
+
+    RATE_RULE = "rate_rule"  # a local rate rule for the client (entries without a project)
+    PROJECT_RATE = "project_rate"
+    SERVICE_RATE = "service_rate"  # the project's rate for the service, or the service's rate
+    TEAM_MEMBER_RATE = "team_member_rate"
+    STANDARD_RATE = "standard_rate"  # the business standard rate in the billing defaults
+    BILLING_METHOD = "billing_method"  # the project has no billing method: choose one
+    SYNC = "sync"  # the project is not in the mirror yet
+
+
 @dataclass(frozen=True)
 class RateSource:
-    """`label` is what the preview shows next to the rate; for NONE it says why there is none."""
+    """`label` is what the preview shows next to the rate; for NONE it says why there is none,
+    and `fix` where a rate would be set."""
 
     kind: RateSourceKind
     label: str
     rule_id: int | None = None
+    fix: RateFix | None = None
 
 
 @dataclass(frozen=True)
@@ -142,13 +156,20 @@ def resolve_rate(
     if rule is not None:
         label = f"Rate rule #{rule.id} ({rule.scope_words()})"
         return ResolvedRate(
-            to_decimal(rule.rate), RateSource(RateSourceKind.RATE_RULE, label, rule.id)
+            to_decimal(rule.rate),
+            RateSource(RateSourceKind.RATE_RULE, label, rule.id, fix=RateFix.RATE_RULE),
         )
     if entry.project_id is None:
-        return _no_rate("the entry has no project and no rate rule matches; add a rate rule")
+        return _no_rate(
+            "the entry has no project and no rate rule matches; add a rate rule",
+            RateFix.RATE_RULE,
+        )
     project = catalog.projects.get(entry.project_id)
     if project is None:
-        return _no_rate(f"project #{entry.project_id} has not been synced and no rate rule matches")
+        return _no_rate(
+            f"project #{entry.project_id} has not been synced and no rate rule matches",
+            RateFix.SYNC,
+        )
     return _rate_from_billing_method(entry, project.id, catalog, business)
 
 
@@ -160,36 +181,59 @@ def _rate_from_billing_method(
     title = f"'{project.title}'"
     if method == "project_rate":
         if project.rate is None:
-            return _no_rate(f"project {title} bills at a project rate but has none set")
-        return _found(project.rate, RateSourceKind.PROJECT_RATE, f"Project {title} hourly rate")
+            return _no_rate(
+                f"project {title} bills at a project rate but has none set", RateFix.PROJECT_RATE
+            )
+        return _found(
+            project.rate,
+            RateSourceKind.PROJECT_RATE,
+            f"Project {title} hourly rate",
+            RateFix.PROJECT_RATE,
+        )
     if method == "service_rate":
         return _service_rate(entry, project_id, title, catalog)
     if method == "team_member_rate":
         if entry.team_member_id is None:
-            return _no_rate(f"project {title} bills by team member but the entry has none")
+            return _no_rate(
+                f"project {title} bills by team member but the entry has none",
+                RateFix.TEAM_MEMBER_RATE,
+            )
         member = catalog.team_members.get(entry.team_member_id)
         name = catalog.team_member_name(entry.team_member_id)
         if member is None or member.rate is None:
-            return _no_rate(f"team member '{name}' has no billable rate")
+            return _no_rate(f"team member '{name}' has no billable rate", RateFix.TEAM_MEMBER_RATE)
         return _found(
-            member.rate, RateSourceKind.TEAM_MEMBER_RATE, f"Team member '{name}' billable rate"
+            member.rate,
+            RateSourceKind.TEAM_MEMBER_RATE,
+            f"Team member '{name}' billable rate",
+            RateFix.TEAM_MEMBER_RATE,
         )
     if method == "business_rate":
         if business.standard_rate is None:
             return _no_rate(
-                f"project {title} bills at the business standard rate, which is not known"
+                f"project {title} bills at the business standard rate, which is not set",
+                RateFix.STANDARD_RATE,
             )
         return _found(
-            business.standard_rate, RateSourceKind.BUSINESS_RATE, "Business standard rate"
+            business.standard_rate,
+            RateSourceKind.BUSINESS_RATE,
+            "Business standard rate",
+            RateFix.STANDARD_RATE,
         )
-    return _no_rate(f"project {title} has no billing method and no rate rule matches")
+    return _no_rate(
+        f"project {title} has no billing method and no rate rule matches",
+        RateFix.BILLING_METHOD,
+    )
 
 
 def _service_rate(
     entry: TimeEntryFacts, project_id: int, title: str, catalog: Catalog
 ) -> ResolvedRate:
     if entry.service_id is None:
-        return _no_rate(f"project {title} bills by service but the entry has no service")
+        return _no_rate(
+            f"project {title} bills by service but the entry has no service",
+            RateFix.SERVICE_RATE,
+        )
     service = f"'{catalog.service_name(entry.service_id)}'"
     project_rate = catalog.project_service_rates.get((project_id, entry.service_id))
     if project_rate is not None:
@@ -197,18 +241,24 @@ def _service_rate(
             project_rate,
             RateSourceKind.PROJECT_SERVICE_RATE,
             f"Service {service} rate for project {title}",
+            RateFix.SERVICE_RATE,
         )
     business_rate = catalog.business_service_rates.get(entry.service_id)
     if business_rate is not None:
         return _found(
-            business_rate, RateSourceKind.BUSINESS_SERVICE_RATE, f"Service {service} rate"
+            business_rate,
+            RateSourceKind.BUSINESS_SERVICE_RATE,
+            f"Service {service} rate",
+            RateFix.SERVICE_RATE,
         )
-    return _no_rate(f"service {service} has no rate (project {title} bills by service)")
+    return _no_rate(
+        f"service {service} has no rate (project {title} bills by service)", RateFix.SERVICE_RATE
+    )
 
 
-def _found(rate: Decimal, kind: RateSourceKind, label: str) -> ResolvedRate:
-    return ResolvedRate(to_decimal(rate), RateSource(kind, label))
+def _found(rate: Decimal, kind: RateSourceKind, label: str, fix: RateFix) -> ResolvedRate:
+    return ResolvedRate(to_decimal(rate), RateSource(kind, label, fix=fix))
 
 
-def _no_rate(reason: str) -> ResolvedRate:
-    return ResolvedRate(None, RateSource(RateSourceKind.NONE, f"No rate: {reason}"))
+def _no_rate(reason: str, fix: RateFix) -> ResolvedRate:
+    return ResolvedRate(None, RateSource(RateSourceKind.NONE, f"No rate: {reason}", fix=fix))
