@@ -23,7 +23,7 @@ class ScheduleForm(forms.ModelForm):
             "rounding_increment",
             "rounding_direction",
             "rounding_level",
-            "allow_zero_rate",
+            "unpriced",
             "action",
         ]
         help_texts = {
@@ -55,7 +55,7 @@ class BillingPolicyForm(forms.ModelForm):
             "rounding_increment",
             "rounding_direction",
             "rounding_level",
-            "allow_zero_rate",
+            "unpriced",
             "standard_rate",
         ]
         help_texts = {

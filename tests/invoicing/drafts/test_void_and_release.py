@@ -80,7 +80,7 @@ def test_a_voided_draft_is_rebilled_with_other_options_into_a_new_invoice(
         draft_id=draft.pk,
         user=None,
         reason="Group by day",
-        raw_options={"grouping": "day", "allow_zero_rate": True},
+        raw_options={"grouping": "day", "unpriced": "leave_unbilled"},
     )
     rebilled = advance_until_settled(invoice_run_create(run_id=rebill.pk))
 
