@@ -42,3 +42,11 @@ class DraftRetryLater(DraftError):
 
 class LeaseLost(DraftError):
     """The worker's lease expired and another worker took the draft over; stop touching it."""
+
+
+class PreviewClosed(DraftError):
+    """The run is no longer a preview (its drafts were created, or it was discarded)."""
+
+
+class SelectionRefused(DraftError):
+    """What the user left out of a preview names entries or lines the preview does not show."""
