@@ -11,7 +11,20 @@ from invoicing.forms.runs import PERIOD_LABELS
 from invoicing.models import BillingPolicy, InvoiceSchedule
 
 
-class ScheduleForm(forms.ModelForm):
+class UnpricedChoice:
+    """The unpriced-time choice as radio buttons; a POST without it keeps the saved choice."""
+
+    def setup_unpriced(self) -> None:
+        field = cast(forms.TypedChoiceField, self.fields["unpriced"])  # type: ignore[attr-defined]
+        field.widget = forms.RadioSelect(choices=[c for c in field.choices if c[0] != ""])
+        field.required = False
+
+    def clean_unpriced(self) -> str:
+        value = self.cleaned_data.get("unpriced")  # type: ignore[attr-defined]
+        return value or self.instance.unpriced  # type: ignore[attr-defined]
+
+
+class ScheduleForm(UnpricedChoice, forms.ModelForm):
     class Meta:
         model = InvoiceSchedule
         fields = [
@@ -39,6 +52,7 @@ class ScheduleForm(forms.ModelForm):
             (preset, PERIOD_LABELS[preset]) for preset in PRESETS if preset != "custom"
         ]
         self.fields["day_of_month"].widget.attrs.update({"min": 1, "max": 28})
+        self.setup_unpriced()
 
     def clean_day_of_month(self) -> int:
         day = self.cleaned_data["day_of_month"]
@@ -47,7 +61,7 @@ class ScheduleForm(forms.ModelForm):
         return day
 
 
-class BillingPolicyForm(forms.ModelForm):
+class BillingPolicyForm(UnpricedChoice, forms.ModelForm):
     class Meta:
         model = BillingPolicy
         fields = [
@@ -62,6 +76,10 @@ class BillingPolicyForm(forms.ModelForm):
             "standard_rate": "Used for projects billed at the business standard rate "
             "(FreshBooks does not share it through its API).",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_unpriced()
 
     def clean_standard_rate(self):
         rate = self.cleaned_data["standard_rate"]

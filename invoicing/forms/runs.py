@@ -74,6 +74,9 @@ class RunOptionsForm(forms.Form):
         label="Projects",
         widget=forms.CheckboxSelectMultiple,
     )
+    # Sent by the page with the tick boxes: without it (a caller that chose nothing) every client
+    # and project is billed, since unticked boxes and absent ones look the same in a POST.
+    choosing = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, business, policy, today, selection=None, **kwargs: Any) -> None:
         """`policy` (the business's billing defaults) fills the initial values and the gaps.
@@ -94,6 +97,7 @@ class RunOptionsForm(forms.Form):
                 "rounding_direction": policy.rounding_direction,
                 "rounding_level": policy.rounding_level,
                 "unpriced": policy.unpriced,
+                "choosing": True,
                 "clients": [choice.client_id for choice in self.selection],
                 "projects": [
                     project_id for choice in self.selection for project_id, _ in choice.projects
@@ -113,6 +117,10 @@ class RunOptionsForm(forms.Form):
         else:
             del self.fields["clients"]
             del self.fields["projects"]
+            del self.fields["choosing"]
+
+    def _chose(self) -> bool:
+        return "clients" in self.fields and bool(self.cleaned_data.get("choosing"))
 
     def client_choices(self) -> list[dict[str, Any]]:
         """The clients and their projects as the template lays them out, with their ticks."""
@@ -146,7 +154,7 @@ class RunOptionsForm(forms.Form):
         cleaned = self.cleaned_data
         if self.errors:
             return cleaned
-        if "clients" in self.fields and not cleaned.get("clients"):
+        if self._chose() and not cleaned.get("clients"):
             self.add_error("clients", "Choose at least one client to bill.")
             return cleaned
         try:
@@ -170,7 +178,7 @@ class RunOptionsForm(forms.Form):
             "rounding_level": data["rounding_level"],
             "unpriced": data.get("unpriced") or self.policy.unpriced,
         }
-        if "clients" in self.fields:
+        if self._chose():
             # Stored as what was left out, so a client with new time later is billed by default.
             offered_clients = {choice.client_id for choice in self.selection}
             offered_projects = {
