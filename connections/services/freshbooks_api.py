@@ -94,8 +94,7 @@ def api_client_for(
         api_base_url=settings.FRESHBOOKS_API_BASE_URL,
         token_source=IdentityTokenSource(identity.pk),
         user_agent=f"{USER_AGENT} client_id {settings.FRESHBOOKS_CLIENT_ID}",
-        timeout=timeout
-        or (settings.FRESHBOOKS_CONNECT_TIMEOUT, settings.FRESHBOOKS_READ_TIMEOUT),
+        timeout=timeout or (settings.FRESHBOOKS_CONNECT_TIMEOUT, settings.FRESHBOOKS_READ_TIMEOUT),
         max_attempts=max_attempts or settings.FRESHBOOKS_MAX_ATTEMPTS,
         rate_gate=rate_gate(),
         rate_key=f"identity:{identity.identity_id}",

@@ -9,6 +9,7 @@ from django import forms
 from invoicing.billing.periods import PRESETS
 from invoicing.forms.runs import PERIOD_LABELS
 from invoicing.models import BillingPolicy, InvoiceSchedule
+from invoicing.models.policies import UNPRICED_CHOICES
 
 
 class UnpricedChoice:
@@ -16,7 +17,8 @@ class UnpricedChoice:
 
     def setup_unpriced(self) -> None:
         field = cast(forms.TypedChoiceField, self.fields["unpriced"])  # type: ignore[attr-defined]
-        field.widget = forms.RadioSelect(choices=[c for c in field.choices if c[0] != ""])
+        field.widget = forms.RadioSelect(choices=UNPRICED_CHOICES)
+        field.choices = UNPRICED_CHOICES  # without the blank a model field's choices start with
         field.required = False
 
     def clean_unpriced(self) -> str:

@@ -130,7 +130,7 @@ def plan_inputs_refresh(
 
 def _last_success(business: ConnectedBusiness) -> tuple[datetime, datetime | None] | None:
     """(started_at, finished_at) of the business's last successful sync, if any."""
-    return (
+    last = (
         SyncRun.objects.filter(
             business=business, status=SyncRun.Status.SUCCEEDED, started_at__isnull=False
         )
@@ -138,6 +138,9 @@ def _last_success(business: ConnectedBusiness) -> tuple[datetime, datetime | Non
         .values_list("started_at", "finished_at")
         .first()
     )
+    if last is None or last[0] is None:
+        return None
+    return last[0], last[1]
 
 
 def changes_since(business: ConnectedBusiness) -> datetime | None:

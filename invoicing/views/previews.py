@@ -32,7 +32,7 @@ def run_select(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
     run = run_selectors.invoice_run_for(business, run_pk)
     form = PreviewSelectionForm(request.POST)
     if not form.is_valid():
-        error = " ".join(message for errors in form.errors.values() for message in errors)
+        error = " ".join(str(message) for errors in form.errors.values() for message in errors)
         return run_page(request, business, run, selection_error=error, status=400)
     try:
         run = invoice_run_select(run_id=run.pk, user=request.user, **form.choices())

@@ -7,6 +7,7 @@ that caused it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
@@ -117,6 +118,13 @@ def run_new(request: HttpRequest, business_pk: int) -> HttpResponse:
     )
 
 
+def _instant(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
 def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
     """What the preview part of a run page shows besides the snapshot itself."""
     preview = run.preview or {}
@@ -124,9 +132,12 @@ def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
     for item in preview.get("not_billed", []):
         url, label = fix_link_for(business, item)
         not_billed.append({**item, "fix_url": url, "fix_label": label})
+    freshness = preview.get("freshness") or {}
     return {
         "not_billed": not_billed,
-        "freshness": preview.get("freshness") or {},
+        "freshness": freshness,
+        "freshness_at": _instant(freshness.get("at")),
+        "last_synced_at": _instant(freshness.get("last_synced_at")),
         "outdated": preview_selectors.preview_outdated(run) if run.is_preview else False,
         "selectable": run.is_preview,
     }
@@ -179,7 +190,7 @@ def run_create(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
     run = run_selectors.invoice_run_for(business, run_pk)
     selection = PreviewSelectionForm(request.POST)
     if not selection.is_valid():
-        error = " ".join(message for errors in selection.errors.values() for message in errors)
+        error = " ".join(str(message) for errors in selection.errors.values() for message in errors)
         return run_page(request, business, run, selection_error=error, status=400)
     if (
         run.is_preview
