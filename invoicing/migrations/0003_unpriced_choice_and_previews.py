@@ -5,35 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# "Allow zero-rated lines" becomes one of the explicit choices for unpriced time. Ticked, it asked
-# for zero-rated lines on the invoice: "bill as 0.00 lines". Unticked, unpriced time held back the
-# client's draft: "hold". Runs keep their options as JSON; their snapshots get the same key.
-def unpriced_from_allow_zero_rate(apps, schema_editor):
-    for name in ("BillingPolicy", "InvoiceSchedule"):
-        model = apps.get_model("invoicing", name)
-        model.objects.filter(allow_zero_rate=True).update(unpriced="bill_zero")
-        model.objects.filter(allow_zero_rate=False).update(unpriced="hold")
-    InvoiceRun = apps.get_model("invoicing", "InvoiceRun")
-    for run in InvoiceRun.objects.filter(options__has_key="allow_zero_rate").only("options"):
-        options = dict(run.options)
-        options["unpriced"] = "bill_zero" if options.pop("allow_zero_rate") else "hold"
-        run.options = options
-        run.save(update_fields=["options"])
-
-
-def allow_zero_rate_from_unpriced(apps, schema_editor):
-    for name in ("BillingPolicy", "InvoiceSchedule"):
-        model = apps.get_model("invoicing", name)
-        model.objects.update(allow_zero_rate=False)
-        model.objects.exclude(unpriced="hold").update(allow_zero_rate=True)
-    InvoiceRun = apps.get_model("invoicing", "InvoiceRun")
-    for run in InvoiceRun.objects.filter(options__has_key="unpriced").only("options"):
-        options = dict(run.options)
-        options["allow_zero_rate"] = options.pop("unpriced") != "hold"
-        run.options = options
-        run.save(update_fields=["options"])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -71,14 +42,5 @@ class Migration(migrations.Migration):
             model_name='invoicerun',
             name='status',
             field=models.CharField(choices=[('previewed', 'Preview ready'), ('creating', 'Creating drafts'), ('completed', 'Completed'), ('completed_with_errors', 'Completed with errors'), ('failed', 'Failed'), ('discarded', 'Discarded')], default='previewed', max_length=24),
-        ),
-        migrations.RunPython(unpriced_from_allow_zero_rate, allow_zero_rate_from_unpriced),
-        migrations.RemoveField(
-            model_name='billingpolicy',
-            name='allow_zero_rate',
-        ),
-        migrations.RemoveField(
-            model_name='invoiceschedule',
-            name='allow_zero_rate',
         ),
     ]
