@@ -144,7 +144,7 @@ def main() -> None:
                 "start": (date.today() - timedelta(days=60)).isoformat(),
                 "end": (date.today() + timedelta(days=1)).isoformat(),
                 "grouping": "service",
-                "allow_zero_rate": True,
+                "unpriced": "leave_unbilled",
             }
 
             started = time.perf_counter()

@@ -6,7 +6,7 @@ The project mounts `urlpatterns` at `businesses/` and `invoice_urlpatterns` at
 
 from django.urls import path
 
-from invoicing.views import businesses, defaults, drafts, rates, runs
+from invoicing.views import businesses, defaults, drafts, previews, rates, runs
 
 app_name = "invoicing"
 
@@ -34,6 +34,10 @@ invoice_urlpatterns = [
     path("runs/<int:run_pk>/", runs.run_detail, name="run"),
     path("runs/<int:run_pk>/create/", runs.run_create, name="run_create"),
     path("runs/<int:run_pk>/progress.json", runs.run_progress_json, name="run_progress"),
+    path("runs/<int:run_pk>/select/", previews.run_select, name="run_select"),
+    path("runs/<int:run_pk>/changes/", previews.run_changes, name="run_changes"),
+    path("runs/<int:run_pk>/confirm/", previews.run_confirm, name="run_confirm"),
+    path("runs/<int:run_pk>/discard/", previews.run_discard, name="run_discard"),
     path("drafts/<int:draft_pk>/", drafts.draft_detail, name="draft"),
     path("drafts/<int:draft_pk>/void/", drafts.draft_void_view, name="draft_void"),
     path("drafts/<int:draft_pk>/rebill/", drafts.draft_rebill_view, name="draft_rebill"),

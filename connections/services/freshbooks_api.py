@@ -13,6 +13,7 @@ from connections.models import FreshBooksIdentity
 from integration_app.redis import get_redis
 
 USER_AGENT = "FreshBooks Billing/1.0"
+DEFAULT_BACKOFF_CAP = 30.0  # seconds, the transport's own default
 
 
 def oauth_client() -> OAuthClient:
@@ -80,13 +81,22 @@ class IdentityTokenSource:
         return self._token
 
 
-def api_client_for(identity: FreshBooksIdentity) -> FreshBooksClient:
+def api_client_for(
+    identity: FreshBooksIdentity,
+    *,
+    timeout: tuple[float, float] | None = None,
+    max_attempts: int | None = None,
+    backoff_cap: float | None = None,
+) -> FreshBooksClient:
+    """A client for the identity; a web request that waits on FreshBooks passes shorter
+    `timeout`, fewer `max_attempts` and a lower `backoff_cap` (which also caps Retry-After)."""
     return FreshBooksClient(
         api_base_url=settings.FRESHBOOKS_API_BASE_URL,
         token_source=IdentityTokenSource(identity.pk),
         user_agent=f"{USER_AGENT} client_id {settings.FRESHBOOKS_CLIENT_ID}",
-        timeout=(settings.FRESHBOOKS_CONNECT_TIMEOUT, settings.FRESHBOOKS_READ_TIMEOUT),
-        max_attempts=settings.FRESHBOOKS_MAX_ATTEMPTS,
+        timeout=timeout or (settings.FRESHBOOKS_CONNECT_TIMEOUT, settings.FRESHBOOKS_READ_TIMEOUT),
+        max_attempts=max_attempts or settings.FRESHBOOKS_MAX_ATTEMPTS,
         rate_gate=rate_gate(),
         rate_key=f"identity:{identity.identity_id}",
+        backoff_cap=DEFAULT_BACKOFF_CAP if backoff_cap is None else backoff_cap,
     )

@@ -20,6 +20,7 @@ RUN_TONES = {
     "completed_with_errors": "error",
     "voided": "muted",
     "previewed": "muted",
+    "discarded": "muted",
 }
 
 

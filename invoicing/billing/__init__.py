@@ -16,7 +16,15 @@ from invoicing.billing.inputs import (
     TeamMemberFacts,
     TimeEntryFacts,
 )
-from invoicing.billing.options import GROUPING_MODES, BillingOptions, billing_options_from
+from invoicing.billing.options import (
+    GROUPING_MODES,
+    UNPRICED_CHOICES,
+    UNPRICED_HOLD,
+    UNPRICED_LEAVE,
+    UNPRICED_ZERO,
+    BillingOptions,
+    billing_options_from,
+)
 from invoicing.billing.periods import Period, local_date, period_bounds_utc, period_from_preset
 from invoicing.billing.planner import (
     BillingPlan,
@@ -31,6 +39,10 @@ from invoicing.billing.rounding import RoundingPolicy, round_seconds
 __all__ = [
     "GROUPING_MODES",
     "PREVIEW_REASONS",
+    "UNPRICED_CHOICES",
+    "UNPRICED_HOLD",
+    "UNPRICED_LEAVE",
+    "UNPRICED_ZERO",
     "BillingInputError",
     "BillingOptions",
     "BillingOptionsError",

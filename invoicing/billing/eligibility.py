@@ -8,11 +8,17 @@ Checks run in this order and the first failing one is the reason:
 4. `outside_period`     its local start date is outside the run's period
 5. `running_timer`      a timer is still running (`is_logged` false)
 6. `not_billable`       marked non-billable
-7. `internal`           internal time (not for a client)
-8. `no_client`          no client, or a client that has not been synced
-9. `fixed_price_project` its project is fixed-price (billed by amount, not by time)
-10. `no_rate`           no rate could be found (see rates.py)
-11. `zero_rate`         the rate is zero and the run does not allow zero-rated lines
+7. `left_out`           the user left it out: unticked it, or did not choose its client or project
+8. `internal`           internal time, or time on an internal project (not for a client)
+9. `no_client`          no client, or a client that has not been synced
+10. `client_archived`   its client is archived or deleted in FreshBooks
+11. `fixed_price_project` its project is fixed-price (billed by amount, not by time)
+12. `no_rate`           no rate could be found (see rates.py)
+13. `zero_rate`         the rate is zero
+
+Unpriced time (12 and 13) follows the run's `unpriced` choice (options.py): held back with its
+client's draft (the default), left unbilled while the rest is billed, or billed at 0.00 so that
+it shows on the invoice; billed, it is eligible at a rate of 0.00.
 
 The first four mean "not a candidate at all"; the preview lists only the reasons in
 `PREVIEW_REASONS`, the others are returned so callers can count them.
@@ -25,9 +31,11 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
+from invoicing.billing.inputs import CLIENT_DELETED, BusinessFacts, Catalog, TimeEntryFacts
+from invoicing.billing.money import to_decimal
+from invoicing.billing.options import UNPRICED_HOLD, UNPRICED_ZERO
 from invoicing.billing.periods import Period, local_date
-from invoicing.billing.rates import RateRule, ResolvedRate, resolve_rate
+from invoicing.billing.rates import RateRule, RateSource, ResolvedRate, resolve_rate
 
 
 class NotBilledReason(StrEnum):
@@ -36,7 +44,9 @@ class NotBilledReason(StrEnum):
     DELETED = "deleted"
     RUNNING_TIMER = "running_timer"
     NO_CLIENT = "no_client"
+    CLIENT_ARCHIVED = "client_archived"
     INTERNAL = "internal"
+    LEFT_OUT = "left_out"
     FIXED_PRICE_PROJECT = "fixed_price_project"
     ALREADY_ON_DRAFT = "already_on_draft"
     OUTSIDE_PERIOD = "outside_period"
@@ -48,20 +58,25 @@ class NotBilledReason(StrEnum):
         return self in PREVIEW_REASONS
 
     @property
-    def blocks_draft(self) -> bool:
-        """An unpriced entry blocks its client's draft unless the run allows zero rates."""
+    def unpriced(self) -> bool:
+        """Unpriced time: it holds back its client's draft when the run says "hold"."""
         return self in {NotBilledReason.NO_RATE, NotBilledReason.ZERO_RATE}
 
 
+# Every billable entry of the period that is not billed, with its reason (billing.md).
 PREVIEW_REASONS = frozenset(
     {
         NotBilledReason.FIXED_PRICE_PROJECT,
         NotBilledReason.NO_CLIENT,
+        NotBilledReason.CLIENT_ARCHIVED,
+        NotBilledReason.INTERNAL,
         NotBilledReason.NO_RATE,
         NotBilledReason.ZERO_RATE,
         NotBilledReason.RUNNING_TIMER,
+        NotBilledReason.LEFT_OUT,
     }
 )
+ZERO = to_decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,10 @@ def assess_entry(
     catalog: Catalog,
     rules: Iterable[RateRule],
     business: BusinessFacts,
-    allow_zero_rate: bool,
+    unpriced: str = UNPRICED_HOLD,
+    excluded_client_ids: frozenset[int] = frozenset(),
+    excluded_project_ids: frozenset[int] = frozenset(),
+    excluded_entry_ids: frozenset[int] = frozenset(),
 ) -> EntryAssessment:
     day = local_date(entry.started_at, business.timezone)
 
@@ -110,34 +128,81 @@ def assess_entry(
         )
     if not entry.billable:
         return excluded(NotBilledReason.NOT_BILLABLE, "The entry is marked non-billable.")
+    left_out = _left_out(entry, excluded_client_ids, excluded_project_ids, excluded_entry_ids)
+    if left_out:
+        return excluded(NotBilledReason.LEFT_OUT, left_out)
+    project = catalog.projects.get(entry.project_id) if entry.project_id is not None else None
     if entry.internal:
         return excluded(NotBilledReason.INTERNAL, "Internal time is not billed to a client.")
+    if project is not None and project.internal:
+        return excluded(
+            NotBilledReason.INTERNAL,
+            f"Project '{project.title}' is internal: its time is not billed to a client.",
+        )
     if entry.client_id is None:
         return excluded(
             NotBilledReason.NO_CLIENT, "The entry has no client; assign one to bill it."
         )
-    if entry.client_id not in catalog.clients:
+    client = catalog.clients.get(entry.client_id)
+    if client is None:
         return excluded(
             NotBilledReason.NO_CLIENT,
             f"Client #{entry.client_id} has not been synced yet; sync and try again.",
         )
-    project = catalog.projects.get(entry.project_id) if entry.project_id is not None else None
+    if not client.active:
+        state = "deleted" if client.status == CLIENT_DELETED else "archived"
+        return excluded(
+            NotBilledReason.CLIENT_ARCHIVED,
+            f"Client '{client.name}' is {state} in FreshBooks; restore the client to bill "
+            "this time.",
+        )
     if project is not None and project.is_fixed_price:
         return excluded(
             NotBilledReason.FIXED_PRICE_PROJECT,
             f"Project '{project.title}' is fixed-price; bill it by amount, not by time.",
         )
     resolved = resolve_rate(entry, entry_date=day, catalog=catalog, rules=rules, business=business)
-    if resolved.rate is None:
-        return EntryAssessment(entry, day, NotBilledReason.NO_RATE, resolved.source.label, resolved)
-    if resolved.rate == 0 and not allow_zero_rate:
-        return EntryAssessment(
-            entry,
-            day,
-            NotBilledReason.ZERO_RATE,
-            f"The rate is 0.00 ({resolved.source.label}); allow zero-rated lines to bill it.",
-            resolved,
-        )
+    if resolved.rate is None or resolved.rate == 0:
+        return _unpriced(entry, day, resolved, unpriced)
     return EntryAssessment(
         entry, day, None, f"Billed at {resolved.rate} ({resolved.source.label})", resolved
     )
+
+
+def _left_out(
+    entry: TimeEntryFacts,
+    client_ids: frozenset[int],
+    project_ids: frozenset[int],
+    entry_ids: frozenset[int],
+) -> str:
+    if entry.id in entry_ids:
+        return "You left this entry out of the preview."
+    if entry.client_id is not None and entry.client_id in client_ids:
+        return "You did not choose this client for the run."
+    if entry.project_id is not None and entry.project_id in project_ids:
+        return "You did not choose this project for the run."
+    return ""
+
+
+def _unpriced(
+    entry: TimeEntryFacts, day: date, resolved: ResolvedRate, unpriced: str
+) -> EntryAssessment:
+    """No rate, or a zero rate: billed at 0.00 only when the run says so."""
+    if resolved.rate is None:
+        reason, detail = NotBilledReason.NO_RATE, resolved.source.label
+    else:
+        reason = NotBilledReason.ZERO_RATE
+        detail = f"The rate is 0.00 ({resolved.source.label})."
+    if unpriced != UNPRICED_ZERO:
+        return EntryAssessment(entry, day, reason, detail, resolved)
+    source = resolved.source
+    billed_at_zero = ResolvedRate(
+        ZERO,
+        RateSource(
+            source.kind,
+            f"{source.label}; billed at 0.00 as chosen",
+            source.rule_id,
+            fix=source.fix,
+        ),
+    )
+    return EntryAssessment(entry, day, None, billed_at_zero.source.label, billed_at_zero)

@@ -45,11 +45,23 @@ class TimeEntryFacts:
             )
 
 
+CLIENT_ACTIVE = "active"
+CLIENT_ARCHIVED = "archived"
+CLIENT_DELETED = "deleted"
+
+
 @dataclass(frozen=True)
 class ClientFacts:
+    """`status`: active, archived or deleted in FreshBooks (vis_state 0, 2, 1)."""
+
     id: int
     name: str
     currency_code: str | None = None
+    status: str = CLIENT_ACTIVE
+
+    @property
+    def active(self) -> bool:
+        return self.status == CLIENT_ACTIVE
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class ProjectFacts:
     billing_method: str | None = None
     rate: Decimal | None = None
     is_fixed_price: bool = False
+    internal: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Run options (period, grouping, rounding, zero rates, line cap) and their validation.
+"""Run options (period, grouping, rounding, unpriced time, what the user left out, line cap).
 
 `billing_options_from` turns raw form or schedule values into options, raising
 `BillingOptionsError` with the field name so a view can answer with a 400 and a message.
@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,14 +18,24 @@ from invoicing.billing.rounding import RoundingPolicy
 GROUPING_MODES = ("detailed", "service", "project", "team_member", "day", "single")
 FRESHBOOKS_MAX_LINES = 400
 
+# What to do with unpriced time (no rate, or a rate of zero), billing.md "Rates":
+UNPRICED_HOLD = "hold"  # hold back the client's draft until a rate is set (the default)
+UNPRICED_LEAVE = "leave_unbilled"  # leave that time unbilled and bill the rest
+UNPRICED_ZERO = "bill_zero"  # bill it as 0.00 lines so it shows on the invoice
+UNPRICED_CHOICES = (UNPRICED_HOLD, UNPRICED_LEAVE, UNPRICED_ZERO)
+
 
 @dataclass(frozen=True)
 class BillingOptions:
     period: Period
     grouping: str
     rounding: RoundingPolicy
-    allow_zero_rate: bool = False
+    unpriced: str = UNPRICED_HOLD
     max_lines: int = FRESHBOOKS_MAX_LINES
+    # What the user chose not to bill: whole clients, projects, or single entries (FreshBooks ids).
+    excluded_client_ids: frozenset[int] = frozenset()
+    excluded_project_ids: frozenset[int] = frozenset()
+    excluded_entry_ids: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         self.validate()
@@ -40,8 +50,18 @@ class BillingOptions:
             )
         if not isinstance(self.rounding, RoundingPolicy):
             raise BillingOptionsError("rounding_increment", "Choose a rounding policy.")
-        if not isinstance(self.allow_zero_rate, bool):
-            raise BillingOptionsError("allow_zero_rate", "allow_zero_rate must be true or false.")
+        if self.unpriced not in UNPRICED_CHOICES:
+            raise BillingOptionsError(
+                "unpriced",
+                f"Unknown choice {self.unpriced!r} for unpriced time; choose one of "
+                f"{', '.join(UNPRICED_CHOICES)}.",
+            )
+        for name in ("excluded_client_ids", "excluded_project_ids", "excluded_entry_ids"):
+            ids = getattr(self, name)
+            if not isinstance(ids, frozenset) or not all(
+                isinstance(item, int) and not isinstance(item, bool) for item in ids
+            ):
+                raise BillingOptionsError(name, f"{name} must be a set of FreshBooks ids.")
         max_lines = self.max_lines
         if isinstance(max_lines, bool) or not isinstance(max_lines, int):
             raise BillingOptionsError("max_lines", "The line limit must be a whole number.")
@@ -67,7 +87,8 @@ def billing_options_from(
 
     Keys: `period` (preset name), `start`/`end` (ISO dates, custom only), `grouping`,
     `rounding_increment`, `rounding_direction`, `rounding_level` (each falls back to the
-    business policy in `defaults`), `allow_zero_rate`, `max_lines`.
+    business policy in `defaults`), `unpriced` (one of UNPRICED_CHOICES), `max_lines`,
+    `excluded_client_ids`, `excluded_project_ids`, `excluded_entry_ids` (lists of ids).
     """
     policy = defaults or RoundingPolicy()
     period = period_from_preset(
@@ -87,9 +108,31 @@ def billing_options_from(
         period=period,
         grouping=_text(raw, "grouping", "service"),
         rounding=rounding,
-        allow_zero_rate=_boolean(raw, "allow_zero_rate", default=False),
+        unpriced=_text(raw, "unpriced", UNPRICED_HOLD),
         max_lines=_integer(raw, "max_lines", FRESHBOOKS_MAX_LINES),
+        excluded_client_ids=_ids(raw, "excluded_client_ids"),
+        excluded_project_ids=_ids(raw, "excluded_project_ids"),
+        excluded_entry_ids=_ids(raw, "excluded_entry_ids"),
     )
+
+
+def _ids(raw: Mapping[str, Any], key: str) -> frozenset[int]:
+    if not _present(raw, key):
+        return frozenset()
+    value = raw[key]
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise BillingOptionsError(key, f"{key} must be a list of ids, got {value!r}.")
+    ids = set()
+    for item in value:
+        if isinstance(item, bool):
+            raise BillingOptionsError(key, f"{key} must hold ids, got {item!r}.")
+        if isinstance(item, int):
+            ids.add(item)
+        elif isinstance(item, str) and item.strip().isdigit():
+            ids.add(int(item.strip()))
+        else:
+            raise BillingOptionsError(key, f"{key} must hold ids, got {item!r}.")
+    return frozenset(ids)
 
 
 def _present(raw: Mapping[str, Any], key: str) -> bool:
@@ -120,19 +163,6 @@ def _integer(raw: Mapping[str, Any], key: str, default: int) -> int:
         except ValueError:
             pass
     raise BillingOptionsError(key, f"{key} must be a whole number, got {value!r}.")
-
-
-def _boolean(raw: Mapping[str, Any], key: str, *, default: bool) -> bool:
-    if not _present(raw, key):
-        return default
-    value = raw[key]
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "1", "on", "yes"}:
-        return True
-    if isinstance(value, str) and value.strip().lower() in {"false", "0", "off", "no"}:
-        return False
-    raise BillingOptionsError(key, f"{key} must be true or false, got {value!r}.")
 
 
 def _optional_date(raw: Mapping[str, Any], key: str) -> date | None:

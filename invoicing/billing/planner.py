@@ -16,18 +16,21 @@ from invoicing.billing.eligibility import EntryAssessment, NotBilledReason, asse
 from invoicing.billing.errors import BillingInputError
 from invoicing.billing.grouping import LinePlan, PricedEntry, build_lines
 from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
-from invoicing.billing.options import BillingOptions
+from invoicing.billing.options import UNPRICED_HOLD, BillingOptions
 from invoicing.billing.rates import RateFix, RateRule
 
 
 @dataclass(frozen=True)
 class NotBilledEntry:
-    """`rate_fix` (no rate and zero rate only): where to set the rate that would bill it."""
+    """An entry not billed, why, and (for unpriced time) where its rate is set (`rate_fix`)."""
 
     entry_id: int
     client_id: int | None
     reason: NotBilledReason
     detail: str
+    project_id: int | None = None
+    service_id: int | None = None
+    team_member_id: int | None = None
     rate_fix: RateFix | None = None
 
     @property
@@ -99,21 +102,14 @@ def plan_drafts(
             catalog=catalog,
             rules=rule_list,
             business=business,
-            allow_zero_rate=options.allow_zero_rate,
+            unpriced=options.unpriced,
+            excluded_client_ids=options.excluded_client_ids,
+            excluded_project_ids=options.excluded_project_ids,
+            excluded_entry_ids=options.excluded_entry_ids,
         )
         for entry in entry_list
     ]
-    not_billed = tuple(
-        NotBilledEntry(
-            item.entry.id,
-            item.entry.client_id,
-            item.reason,
-            item.detail,
-            item.rate.source.fix if item.rate is not None else None,
-        )
-        for item in assessments
-        if item.reason is not None
-    )
+    not_billed = tuple(_not_billed(item) for item in assessments if item.reason is not None)
     drafts = _drafts(assessments, catalog, options, business, business_key)
     totals: dict[str, Decimal] = {}
     for draft in drafts:
@@ -123,6 +119,22 @@ def plan_drafts(
             )
     return BillingPlan(
         drafts=drafts, not_billed=not_billed, totals_by_currency=dict(sorted(totals.items()))
+    )
+
+
+def _not_billed(item: EntryAssessment) -> NotBilledEntry:
+    if item.reason is None:
+        raise BillingInputError(f"time entry {item.entry.id} is billed, not left out")
+    entry = item.entry
+    return NotBilledEntry(
+        entry.id,
+        entry.client_id,
+        item.reason,
+        item.detail,
+        project_id=entry.project_id,
+        service_id=entry.service_id,
+        team_member_id=entry.team_member_id,
+        rate_fix=item.rate.source.fix if item.rate is not None and item.reason.unpriced else None,
     )
 
 
@@ -139,7 +151,7 @@ def _drafts(
         client_id = item.entry.client_id
         if item.eligible and client_id is not None:
             eligible_by_client.setdefault(client_id, []).append(_priced(item, catalog))
-        elif item.reason is not None and item.reason.blocks_draft and client_id is not None:
+        elif item.reason is not None and item.reason.unpriced and client_id is not None:
             blocking_by_client.setdefault(client_id, []).append(item)
 
     drafts = []
@@ -149,7 +161,8 @@ def _drafts(
             build_lines(priced_entries, grouping=options.grouping, rounding=options.rounding)
         )
         entry_ids = tuple(sorted(item.entry.id for item in priced_entries))
-        blocking = [] if options.allow_zero_rate else blocking_by_client.get(client_id, [])
+        holding = options.unpriced == UNPRICED_HOLD
+        blocking = blocking_by_client.get(client_id, []) if holding else []
         drafts.append(
             DraftPlan(
                 client_id=client_id,
@@ -195,7 +208,8 @@ def _blocked_reason(
             reasons.append(f"{len(ids)} time {noun} {words} ({listed})")
     if reasons:
         reasons[-1] += (
-            "; set a rate or allow zero-rated lines so this client's time is not billed partly"
+            "; set a rate, or choose to leave unpriced time unbilled or to bill it as 0.00 "
+            "lines, so this client's time is not billed partly"
         )
     if line_count > options.max_lines:
         advice = _grouping_advice(options.grouping)

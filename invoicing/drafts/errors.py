@@ -51,3 +51,11 @@ class RebillRefused(DraftError):
 class ReplacementNotCreated(DraftError):
     """A re-bill voided the old draft but could not create the replacement. Nothing is lost: the
     old draft's time is unbilled in FreshBooks and in the mirror, free to bill again."""
+
+
+class PreviewClosed(DraftError):
+    """The run is no longer a preview (its drafts were created, or it was discarded)."""
+
+
+class SelectionRefused(DraftError):
+    """What the user left out of a preview names entries or lines the preview does not show."""

@@ -1,15 +1,19 @@
 """Preview a run, then plan it: reserve the entries and insert the drafts in one transaction.
 
+Both start from fresh data (`invoicing.sync.fresh`: the time entries changed since the last sync and
+the rates of the projects and services involved are re-read from FreshBooks first).
+
 Planning re-reads the entries from the mirror under row locks (the business rows first, so two
 runs of one business take turns), recomputes every number with `plan_drafts`, inserts one draft per
-client with its lines and entry links, and enqueues one task per draft after commit.
+client with its lines and entry links, and enqueues one task per draft after commit. When the new
+plan differs from the preview the user saw, nothing is created: the new plan waits on the run
+(`replanned`) until the user has seen the differences and confirmed it as the new preview.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,23 +25,27 @@ from integration_app.enqueue import ADVANCE_DRAFT, enqueue_on_commit
 from invoicing.billing import (
     BillingOptions,
     BillingPlan,
-    Catalog,
     DraftPlan,
-    local_date,
 )
-from invoicing.drafts.errors import ReconnectRequired, RunNotCreatable
-from invoicing.drafts.preview import preview_snapshot
+from invoicing.drafts.errors import (
+    PreviewClosed,
+    ReconnectRequired,
+    RunNotCreatable,
+    SelectionRefused,
+)
 from invoicing.models import DraftEntry, DraftInvoice, DraftLine, InvoiceRun, TimeEntry
 from invoicing.selectors import billing_context as billing_inputs
+from invoicing.selectors.previews import (
+    plan_for,
+    preview_changes,
+    preview_entry_ids,
+    preview_line_entries,
+    selection_left_out,
+    snapshot_of,
+)
+from invoicing.sync.fresh import plan_inputs_refresh
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Planned:
-    plan: BillingPlan
-    catalog: Catalog
-    rows: dict[int, TimeEntry]
 
 
 def business_access_check(business: ConnectedBusiness) -> None:
@@ -54,42 +62,15 @@ def business_access_check(business: ConnectedBusiness) -> None:
         )
 
 
-def _plan(
-    business: ConnectedBusiness,
-    options: BillingOptions,
-    client_ids: Iterable[int],
-    *,
-    lock: bool,
-    replacing_draft_id: int | None = None,
-) -> _Planned:
-    entries = billing_inputs.candidate_entries(
-        business, options, replacing_draft_id=replacing_draft_id
+def _fresh(
+    business: ConnectedBusiness, options: BillingOptions, client_ids: Iterable[int], refresh: bool
+) -> dict[str, Any] | None:
+    if not refresh:
+        return None
+    freshness = plan_inputs_refresh(
+        business=business, period=options.period, client_ids=list(client_ids)
     )
-    client_ids = list(client_ids)
-    if client_ids:
-        entries = entries.filter(client_freshbooks_id__in=client_ids)
-    if lock:
-        entries = entries.select_for_update()
-    facts, rows = billing_inputs.entry_facts(
-        business, list(entries), replacing_draft_id=replacing_draft_id
-    )
-    context = billing_inputs.billing_context_for(business)
-    plan = billing_inputs.billing_plan(context, entries=facts, options=options)
-    return _Planned(plan=plan, catalog=context.catalog, rows=rows)
-
-
-def _snapshot(business: ConnectedBusiness, options: BillingOptions, planned: _Planned) -> dict:
-    zone = business.timezone or None
-    rows = planned.rows
-    return preview_snapshot(
-        plan=planned.plan,
-        options=options,
-        catalog=planned.catalog,
-        entry_dates={
-            entry_id: local_date(row.started_at, zone).isoformat() for entry_id, row in rows.items()
-        },
-        entry_seconds={entry_id: row.duration_seconds for entry_id, row in rows.items()},
-    )
+    return freshness.as_dict()
 
 
 def invoice_run_preview(
@@ -103,15 +84,18 @@ def invoice_run_preview(
     schedule=None,
     schedule_period: str = "",
     replacing_draft_id: int | None = None,
+    refresh: bool = True,
 ) -> InvoiceRun:
-    """Compute and keep a preview. Raises BillingOptionsError (with the field) on bad options.
+    """Compute and keep a preview from fresh data (`refresh=False`: from the mirror as it is).
 
     `replacing_draft_id` (a re-bill): plan as if that draft's entries were free.
+    Raises BillingOptionsError (with the field) on bad options.
     """
     today = today or billing_inputs.business_today(business, timezone.now())
     options = billing_inputs.options_for(business, raw_options, today=today)
     client_ids = sorted(set(client_ids))
-    planned = _plan(
+    freshness = _fresh(business, options, client_ids, refresh)
+    planned = plan_for(
         business, options, client_ids, lock=False, replacing_draft_id=replacing_draft_id
     )
     return InvoiceRun.objects.create(
@@ -125,19 +109,30 @@ def invoice_run_preview(
         period_start=options.period.start,
         period_end=options.period.end,
         client_freshbooks_ids=client_ids,
-        preview=_snapshot(business, options, planned),
+        preview=snapshot_of(business, options, planned, freshness),
     )
 
 
-def invoice_run_create(*, run_id: int, user=None) -> InvoiceRun:
+def invoice_run_create(
+    *, run_id: int, user=None, confirm_changes: bool = True, refresh: bool = True
+) -> InvoiceRun:
     """Turn an approved preview into drafts. A second call (double click) changes nothing.
 
-    Raises ReconnectRequired (nothing is created) and RunNotCreatable.
+    Plans again from fresh data under the business lock. With `confirm_changes` (a person saw the
+    preview), a plan that differs from it creates nothing: it is kept as `run.replanned` for the
+    user to review and confirm (`invoice_run_replan_confirm`). Without (a schedule creating at
+    once), the new plan is created.
+
+    Raises ReconnectRequired (nothing is created), RunNotCreatable and PreviewClosed.
     """
 
     run = InvoiceRun.objects.select_related("business__connection__identity").get(pk=run_id)
     business = run.business
     business_access_check(business)
+    freshness = None
+    if run.status == InvoiceRun.Status.PREVIEWED:
+        options = billing_inputs.options_from_snapshot(run.options)
+        freshness = _fresh(business, options, run.client_freshbooks_ids, refresh)
     try:
         with transaction.atomic():
             _lock_business(business)
@@ -145,10 +140,24 @@ def invoice_run_create(*, run_id: int, user=None) -> InvoiceRun:
             if run.status != InvoiceRun.Status.PREVIEWED:
                 if run.status == InvoiceRun.Status.FAILED:
                     raise RunNotCreatable(f"Run #{run.pk} failed: {run.error}")
+                if run.status == InvoiceRun.Status.DISCARDED:
+                    raise PreviewClosed(
+                        "This preview was discarded, so nothing was created. Make a new preview "
+                        "to bill this time."
+                    )
                 return run
             _check_replaced_draft_voided(run)
             options = billing_inputs.options_from_snapshot(run.options)
-            planned = _plan(business, options, run.client_freshbooks_ids, lock=True)
+            planned = plan_for(business, options, run.client_freshbooks_ids, lock=True)
+            snapshot = snapshot_of(business, options, planned, freshness)
+            if confirm_changes and preview_changes(run.preview, snapshot):
+                run.replanned = snapshot
+                run.save(update_fields=["replanned"])
+                logger.info("run %s: the plan changed since the preview; nothing created", run.pk)
+                return run
+            run.replanned = {}
+            if freshness is not None:
+                run.preview = {**run.preview, "freshness_at_create": freshness}
             drafts = [
                 _reserve(run, draft_plan, planned.rows)
                 for draft_plan in planned.plan.drafts_to_create
@@ -195,6 +204,115 @@ def _check_replaced_draft_voided(run: InvoiceRun) -> None:
             f"This preview replaces draft #{run.replaces_draft_id}, which is still open: use "
             '"Void and create the replacement" so the old draft is voided first.'
         )
+
+
+def invoice_run_replan_confirm(*, run_id: int, user=None) -> InvoiceRun:
+    """The plan "Create drafts" found becomes the run's preview; the user reviews it again."""
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        if run.status != InvoiceRun.Status.PREVIEWED:
+            raise PreviewClosed("This run is no longer a preview; there is nothing to confirm.")
+        if run.replanned:
+            run.preview = run.replanned
+            run.replanned = {}
+            run.save(update_fields=["preview", "replanned"])
+    logger.info("run %s: the new plan was confirmed as the preview by %s", run_id, user)
+    return run
+
+
+def invoice_run_discard(*, run_id: int, user=None) -> InvoiceRun:
+    """A preview nobody will create is set aside; it stays for the audit. Discarding twice is
+    harmless; a run whose drafts were created cannot be discarded (PreviewClosed)."""
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        if run.status == InvoiceRun.Status.DISCARDED:
+            return run
+        if run.status != InvoiceRun.Status.PREVIEWED:
+            raise PreviewClosed(
+                "This run already created drafts, so it cannot be discarded; void its drafts "
+                "instead."
+            )
+        now = timezone.now()
+        run.status = InvoiceRun.Status.DISCARDED
+        run.discarded_at = now
+        run.discarded_by = user
+        run.finished_at = now
+        run.replanned = {}
+        run.save(
+            update_fields=["status", "discarded_at", "discarded_by", "finished_at", "replanned"]
+        )
+    return run
+
+
+def invoice_run_select(
+    *,
+    run_id: int,
+    shown_entry_ids: Iterable[int],
+    billed_entry_ids: Iterable[int],
+    billed_lines: Iterable[str],
+    user=None,
+    refresh: bool = True,
+) -> InvoiceRun:
+    """Apply what the user ticked on a preview, then preview again (from fresh data).
+
+    `shown_entry_ids`: the entries the page showed with a tick box; `billed_entry_ids`: those left
+    ticked; `billed_lines`: the line keys ("<draft>-<line>") left ticked: an entry is billed only
+    when it and its line are ticked. An id or key the preview does not show is refused
+    (SelectionRefused) and nothing is saved.
+    """
+    run = InvoiceRun.objects.select_related("business__connection__identity").get(pk=run_id)
+    if run.status != InvoiceRun.Status.PREVIEWED:
+        raise PreviewClosed("This run is no longer a preview; its choices cannot change.")
+    shown, billed, billed_lines = set(shown_entry_ids), set(billed_entry_ids), list(billed_lines)
+    offered = preview_entry_ids(run.preview)
+    lines = preview_line_entries(run.preview)
+    unknown = sorted((shown | billed) - offered)
+    if unknown:
+        listed = ", ".join(f"#{entry_id}" for entry_id in unknown[:5])
+        raise SelectionRefused(
+            f"Time entr{'y' if len(unknown) == 1 else 'ies'} {listed} "
+            f"{'is' if len(unknown) == 1 else 'are'} not in this preview, so nothing was "
+            "changed. Reload the preview and choose again."
+        )
+    unknown_lines = sorted(set(billed_lines) - lines.keys())
+    if unknown_lines:
+        raise SelectionRefused(
+            f"Line {unknown_lines[0]} is not in this preview, so nothing was changed. Reload the "
+            "preview and choose again."
+        )
+    if not billed <= shown:
+        raise SelectionRefused("A ticked entry was not shown on the page; nothing was changed.")
+    left_out = selection_left_out(
+        run.preview, shown_entry_ids=shown, billed_entry_ids=billed, billed_lines=billed_lines
+    )
+    excluded = (set(run.options.get("excluded_entry_ids", [])) - shown) | left_out
+    business = run.business
+    raw = {
+        **{
+            key: value
+            for key, value in run.options.items()
+            if key not in ("period_start", "period_end")
+        },
+        "period": "custom",
+        "start": run.options["period_start"],
+        "end": run.options["period_end"],
+        "excluded_entry_ids": sorted(excluded),
+    }
+    today = date.fromisoformat(run.options["period_end"])
+    options = billing_inputs.options_for(business, raw, today=today)
+    freshness = _fresh(business, options, run.client_freshbooks_ids, refresh)
+    planned = plan_for(business, options, run.client_freshbooks_ids, lock=False)
+    snapshot = snapshot_of(business, options, planned, freshness)
+    with transaction.atomic():
+        locked = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        if locked.status != InvoiceRun.Status.PREVIEWED:
+            raise PreviewClosed("This run is no longer a preview; its choices cannot change.")
+        locked.options = billing_inputs.options_snapshot(options)
+        locked.preview = snapshot
+        locked.replanned = {}
+        locked.save(update_fields=["options", "preview", "replanned"])
+    logger.info("run %s: %s entries left out by %s", run_id, len(excluded), user)
+    return locked
 
 
 def _nothing_to_create(plan: BillingPlan) -> str:
@@ -281,4 +399,5 @@ def invoice_run_start(
         client_ids=client_ids,
         today=today,
     )
-    return invoice_run_create(run_id=run.pk, user=user)
+    # The preview has just read fresh data: the drafts are created from it without a second read.
+    return invoice_run_create(run_id=run.pk, user=user, confirm_changes=False, refresh=False)

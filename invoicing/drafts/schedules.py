@@ -116,7 +116,8 @@ def schedule_fire(*, schedule: InvoiceSchedule, occurrence: Occurrence) -> Invoi
         return _failed_run(schedule, occurrence, f"The schedule's options are invalid: {error}")
     if schedule.action == InvoiceSchedule.Action.CREATE:
         try:
-            run = invoice_run_create(run_id=run.pk)
+            # Nobody saw this preview, made from fresh data a moment ago: create it as it is.
+            run = invoice_run_create(run_id=run.pk, confirm_changes=False, refresh=False)
         except DraftError as error:
             InvoiceRun.objects.filter(pk=run.pk).update(
                 status=InvoiceRun.Status.FAILED, error=error.message, finished_at=timezone.now()

@@ -10,9 +10,24 @@ from invoicing.billing.periods import PRESETS
 from invoicing.forms.rates import check_hourly_rate
 from invoicing.forms.runs import PERIOD_LABELS
 from invoicing.models import BillingPolicy, InvoiceSchedule
+from invoicing.models.policies import UNPRICED_CHOICES
 
 
-class ScheduleForm(forms.ModelForm):
+class UnpricedChoice:
+    """The unpriced-time choice as radio buttons; a POST without it keeps the saved choice."""
+
+    def setup_unpriced(self) -> None:
+        field = cast(forms.TypedChoiceField, self.fields["unpriced"])  # type: ignore[attr-defined]
+        field.widget = forms.RadioSelect(choices=UNPRICED_CHOICES)
+        field.choices = UNPRICED_CHOICES  # without the blank a model field's choices start with
+        field.required = False
+
+    def clean_unpriced(self) -> str:
+        value = self.cleaned_data.get("unpriced")  # type: ignore[attr-defined]
+        return value or self.instance.unpriced  # type: ignore[attr-defined]
+
+
+class ScheduleForm(UnpricedChoice, forms.ModelForm):
     class Meta:
         model = InvoiceSchedule
         fields = [
@@ -24,7 +39,7 @@ class ScheduleForm(forms.ModelForm):
             "rounding_increment",
             "rounding_direction",
             "rounding_level",
-            "allow_zero_rate",
+            "unpriced",
             "action",
         ]
         help_texts = {
@@ -40,6 +55,7 @@ class ScheduleForm(forms.ModelForm):
             (preset, PERIOD_LABELS[preset]) for preset in PRESETS if preset != "custom"
         ]
         self.fields["day_of_month"].widget.attrs.update({"min": 1, "max": 28})
+        self.setup_unpriced()
 
     def clean_day_of_month(self) -> int:
         day = self.cleaned_data["day_of_month"]
@@ -48,7 +64,7 @@ class ScheduleForm(forms.ModelForm):
         return day
 
 
-class BillingPolicyForm(forms.ModelForm):
+class BillingPolicyForm(UnpricedChoice, forms.ModelForm):
     class Meta:
         model = BillingPolicy
         fields = [
@@ -56,13 +72,17 @@ class BillingPolicyForm(forms.ModelForm):
             "rounding_increment",
             "rounding_direction",
             "rounding_level",
-            "allow_zero_rate",
+            "unpriced",
             "standard_rate",
         ]
         help_texts = {
             "standard_rate": "Used for projects billed at the business standard rate "
             "(FreshBooks does not share it through its API).",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_unpriced()
 
     def clean_standard_rate(self):
         return check_hourly_rate(self.cleaned_data["standard_rate"])

@@ -4,13 +4,14 @@ core's (`BillingOptionsError` names the field), so the form and the rules never 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from invoicing.billing import GROUPING_MODES, BillingOptionsError
 from invoicing.billing.periods import PRESETS
 from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
+from invoicing.models.policies import UNPRICED_CHOICES, UNPRICED_HELP
 from invoicing.selectors import billing_context as billing_inputs
 
 PERIOD_LABELS = {
@@ -54,17 +55,40 @@ class RunOptionsForm(forms.Form):
     rounding_level = forms.ChoiceField(
         choices=[(level, f"Per {level}") for level in LEVELS], label="Round"
     )
-    allow_zero_rate = forms.BooleanField(
-        required=False,
-        label="Allow zero-rated lines",
-        help_text="Otherwise time without a rate holds back its client's whole draft.",
+    unpriced = forms.ChoiceField(
+        label="Unpriced time",
+        choices=UNPRICED_CHOICES,
+        widget=forms.RadioSelect,
+        help_text=UNPRICED_HELP,
+        required=False,  # absent: the business's billing defaults decide
     )
+    clients = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Clients",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Time of a client you untick stays unbilled and is listed as left out by you.",
+    )
+    projects = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Projects",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Sent by the page with the tick boxes: without it (a caller that chose nothing) every client
+    # and project is billed, since unticked boxes and absent ones look the same in a POST.
+    choosing = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, business, policy, today, **kwargs: Any) -> None:
-        """`policy` (the business's billing defaults) fills the initial values and the gaps."""
+    def __init__(self, *args: Any, business, policy, today, selection=None, **kwargs: Any) -> None:
+        """`policy` (the business's billing defaults) fills the initial values and the gaps.
+
+        `selection` (clients with unbilled time and their projects, from the selectors) offers the
+        clients and projects to choose; without it the form has no such fields.
+        """
         self.business = business
         self.policy = policy
         self.today = today
+        self.selection = list(selection or [])
         kwargs.setdefault(
             "initial",
             {
@@ -73,15 +97,66 @@ class RunOptionsForm(forms.Form):
                 "rounding_increment": policy.rounding_increment,
                 "rounding_direction": policy.rounding_direction,
                 "rounding_level": policy.rounding_level,
-                "allow_zero_rate": policy.allow_zero_rate,
+                "unpriced": policy.unpriced,
+                "choosing": True,
+                "clients": [choice.client_id for choice in self.selection],
+                "projects": [
+                    project_id for choice in self.selection for project_id, _ in choice.projects
+                ],
             },
         )
         super().__init__(*args, **kwargs)
+        if self.selection:
+            clients = cast(forms.TypedMultipleChoiceField, self.fields["clients"])
+            clients.choices = [(choice.client_id, choice.name) for choice in self.selection]
+            projects = cast(forms.TypedMultipleChoiceField, self.fields["projects"])
+            projects.choices = [
+                (project_id, title)
+                for choice in self.selection
+                for project_id, title in choice.projects
+            ]
+        else:
+            del self.fields["clients"]
+            del self.fields["projects"]
+            del self.fields["choosing"]
+
+    def _chose(self) -> bool:
+        return "clients" in self.fields and bool(self.cleaned_data.get("choosing"))
+
+    def client_choices(self) -> list[dict[str, Any]]:
+        """The clients and their projects as the template lays them out, with their ticks."""
+        if "clients" not in self.fields:
+            return []
+        ticked_clients = {str(value) for value in self["clients"].value() or []}
+        ticked_projects = {str(value) for value in self["projects"].value() or []}
+        prefix = self.add_prefix
+        return [
+            {
+                "id": choice.client_id,
+                "name": choice.name,
+                "hours": choice.hours,
+                "ticked": str(choice.client_id) in ticked_clients,
+                "field": prefix("clients"),
+                "projects": [
+                    {
+                        "id": project_id,
+                        "title": title,
+                        "ticked": str(project_id) in ticked_projects,
+                        "field": prefix("projects"),
+                    }
+                    for project_id, title in choice.projects
+                ],
+            }
+            for choice in self.selection
+        ]
 
     def clean(self) -> dict[str, Any]:
         super().clean()  # a Form's clean() returns its cleaned_data
         cleaned = self.cleaned_data
         if self.errors:
+            return cleaned
+        if self._chose() and not cleaned.get("clients"):
+            self.add_error("clients", "Choose at least one client to bill.")
             return cleaned
         try:
             billing_inputs.options_for(
@@ -94,7 +169,7 @@ class RunOptionsForm(forms.Form):
 
     def raw_options(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
+        raw = {
             "period": data["period"],
             "start": data.get("start"),
             "end": data.get("end"),
@@ -102,8 +177,17 @@ class RunOptionsForm(forms.Form):
             "rounding_increment": data["rounding_increment"],
             "rounding_direction": data["rounding_direction"],
             "rounding_level": data["rounding_level"],
-            "allow_zero_rate": bool(data.get("allow_zero_rate")),
+            "unpriced": data.get("unpriced") or self.policy.unpriced,
         }
+        if self._chose():
+            # Stored as what was left out, so a client with new time later is billed by default.
+            offered_clients = {choice.client_id for choice in self.selection}
+            offered_projects = {
+                project_id for choice in self.selection for project_id, _ in choice.projects
+            }
+            raw["excluded_client_ids"] = sorted(offered_clients - set(data.get("clients") or []))
+            raw["excluded_project_ids"] = sorted(offered_projects - set(data.get("projects") or []))
+        return raw
 
 
 class VoidForm(forms.Form):
@@ -147,3 +231,51 @@ class RebillForm(RunOptionsForm):
         self.initial.update(
             (name, value) for name, value in run_options.items() if name in self.fields
         )
+
+
+class _IdList(forms.Field):
+    """Repeated values of one name (tick boxes, hidden inputs), each a whole number."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        ids = []
+        for item in value or []:
+            try:
+                ids.append(int(str(item).strip()))
+            except ValueError:
+                raise forms.ValidationError(f"{item!r} is not a time entry.") from None
+        return ids
+
+
+class _LineKeys(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        keys = [str(item).strip() for item in value or []]
+        for key in keys:
+            draft, _, line = key.partition("-")
+            if not (draft.isdigit() and line.isdigit()):
+                raise forms.ValidationError(f"{key!r} is not a line of this preview.")
+        return keys
+
+
+class PreviewSelectionForm(forms.Form):
+    """What a preview page's tick boxes say: `shown` every entry offered, `bill` those left
+    ticked, `bill_line` the lines left ticked. Whether they belong to the preview is the
+    service's check (SelectionRefused)."""
+
+    shown = _IdList(required=False)
+    bill = _IdList(required=False)
+    bill_line = _LineKeys(required=False)
+    lines_shown = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def has_choices(self) -> bool:
+        return bool(self.cleaned_data.get("shown") or self.cleaned_data.get("lines_shown"))
+
+    def choices(self) -> dict[str, Any]:
+        return {
+            "shown_entry_ids": self.cleaned_data["shown"],
+            "billed_entry_ids": self.cleaned_data["bill"],
+            "billed_lines": self.cleaned_data["bill_line"],
+        }

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from connections.models import ConnectedBusiness
-from invoicing.billing.options import GROUPING_MODES
+from invoicing.billing.options import GROUPING_MODES, UNPRICED_HOLD, UNPRICED_LEAVE, UNPRICED_ZERO
 from invoicing.billing.periods import PRESETS
 from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
 from invoicing.models.fields import RateField
@@ -20,6 +20,13 @@ INCREMENT_CHOICES = [
 DIRECTION_CHOICES = [(direction, direction.capitalize()) for direction in DIRECTIONS]
 LEVEL_CHOICES = [(level, f"Per {level}") for level in LEVELS]
 PERIOD_CHOICES = [(preset, preset.replace("_", " ").capitalize()) for preset in PRESETS]
+# The same words on the preview form, the schedule and the billing defaults.
+UNPRICED_CHOICES = [
+    (UNPRICED_HOLD, "Hold back a client's draft until its unpriced time has a rate"),
+    (UNPRICED_LEAVE, "Leave unpriced time unbilled and bill the rest"),
+    (UNPRICED_ZERO, "Bill unpriced time as 0.00 lines so it shows on the invoice"),
+]
+UNPRICED_HELP = "Unpriced time is time without a rate, or with a rate of 0.00."
 
 
 class BillingPolicy(models.Model):
@@ -32,7 +39,13 @@ class BillingPolicy(models.Model):
     rounding_direction = models.CharField(max_length=8, choices=DIRECTION_CHOICES, default="up")
     rounding_level = models.CharField(max_length=8, choices=LEVEL_CHOICES, default="entry")
     grouping = models.CharField(max_length=16, choices=GROUPING_CHOICES, default="service")
-    allow_zero_rate = models.BooleanField(default=False)
+    unpriced = models.CharField(
+        "Unpriced time",
+        max_length=16,
+        choices=UNPRICED_CHOICES,
+        default=UNPRICED_HOLD,
+        help_text=UNPRICED_HELP,
+    )
     # FreshBooks' API does not expose the business standard rate; it can be entered here.
     standard_rate = RateField(null=True, blank=True)
     # When someone chose "Skip for now" at "What do you charge per hour?" (not asked again).
@@ -116,7 +129,13 @@ class InvoiceSchedule(models.Model):
     rounding_increment = models.PositiveSmallIntegerField(choices=INCREMENT_CHOICES, default=0)
     rounding_direction = models.CharField(max_length=8, choices=DIRECTION_CHOICES, default="up")
     rounding_level = models.CharField(max_length=8, choices=LEVEL_CHOICES, default="entry")
-    allow_zero_rate = models.BooleanField(default=False)
+    unpriced = models.CharField(
+        "Unpriced time",
+        max_length=16,
+        choices=UNPRICED_CHOICES,
+        default=UNPRICED_HOLD,
+        help_text=UNPRICED_HELP,
+    )
     action = models.CharField(max_length=8, choices=Action.choices, default=Action.PREVIEW)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -141,5 +160,5 @@ class InvoiceSchedule(models.Model):
             "rounding_increment": self.rounding_increment,
             "rounding_direction": self.rounding_direction,
             "rounding_level": self.rounding_level,
-            "allow_zero_rate": self.allow_zero_rate,
+            "unpriced": self.unpriced,
         }

@@ -30,6 +30,7 @@ class InvoiceRun(models.Model):
         COMPLETED = "completed", "Completed"
         COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
         FAILED = "failed", "Failed"
+        DISCARDED = "discarded", "Discarded"
 
     business = models.ForeignKey(
         ConnectedBusiness, on_delete=models.CASCADE, related_name="invoice_runs"
@@ -72,6 +73,9 @@ class InvoiceRun(models.Model):
     )
     rebill_reason = models.TextField(blank=True)
     preview = models.JSONField(default=dict)
+    # The plan "Create drafts" found when it differed from `preview`: nothing was created, and it
+    # waits for the user to confirm it as the new preview (empty otherwise).
+    replanned = models.JSONField(default=dict, blank=True)
     drafts_total = models.PositiveIntegerField(default=0)
     drafts_done = models.PositiveIntegerField(default=0)
     drafts_failed = models.PositiveIntegerField(default=0)
@@ -81,6 +85,14 @@ class InvoiceRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    discarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -109,6 +121,11 @@ class InvoiceRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.CREATING
+
+    @property
+    def is_preview(self) -> bool:
+        """Still a preview: nothing was created, and it was not discarded."""
+        return self.status == self.Status.PREVIEWED
 
 
 class DraftInvoice(models.Model):

@@ -32,6 +32,7 @@ from invoicing.billing import (
     period_bounds_utc,
     plan_drafts,
 )
+from invoicing.billing.inputs import CLIENT_ACTIVE, CLIENT_ARCHIVED, CLIENT_DELETED
 from invoicing.billing.periods import today_in_zone
 from invoicing.models import (
     BillingPolicy,
@@ -129,7 +130,7 @@ def options_for(
     Raises BillingOptionsError naming the bad field.
     """
     policy = policy or billing_policy_of(business)
-    merged = {"grouping": policy.grouping, "allow_zero_rate": policy.allow_zero_rate, **raw}
+    merged = {"grouping": policy.grouping, "unpriced": policy.unpriced, **raw}
     return billing_options_from(
         merged,
         today=today,
@@ -152,8 +153,11 @@ def options_snapshot(options: BillingOptions) -> dict[str, Any]:
         "rounding_increment": options.rounding.increment_minutes,
         "rounding_direction": options.rounding.direction,
         "rounding_level": options.rounding.level,
-        "allow_zero_rate": options.allow_zero_rate,
+        "unpriced": options.unpriced,
         "max_lines": options.max_lines,
+        "excluded_client_ids": sorted(options.excluded_client_ids),
+        "excluded_project_ids": sorted(options.excluded_project_ids),
+        "excluded_entry_ids": sorted(options.excluded_entry_ids),
     }
 
 
@@ -171,12 +175,24 @@ def options_from_snapshot(snapshot: Mapping[str, Any]) -> BillingOptions:
     return billing_options_from(raw, today=date.fromisoformat(snapshot["period_end"]))
 
 
+def client_status(client: Client) -> str:
+    """active, archived or deleted, from FreshBooks' vis_state (0, 2, 1) and the mirror's flag."""
+    vis_state = client.raw.get("vis_state") if isinstance(client.raw, dict) else None
+    if client.active and vis_state in (None, 0):
+        return CLIENT_ACTIVE
+    return CLIENT_ARCHIVED if vis_state == 2 else CLIENT_DELETED
+
+
 def catalog_for(business: ConnectedBusiness) -> Catalog:
+    """Every mirrored client, archived and deleted ones too, so their time says why it waits."""
     clients = {
         row.freshbooks_id: ClientFacts(
-            id=row.freshbooks_id, name=str(row), currency_code=row.currency_code or None
+            id=row.freshbooks_id,
+            name=str(row),
+            currency_code=row.currency_code or None,
+            status=client_status(row),
         )
-        for row in Client.objects.filter(business=business, active=True)
+        for row in Client.objects.filter(business=business)
     }
     projects = {
         row.freshbooks_id: ProjectFacts(
@@ -186,6 +202,7 @@ def catalog_for(business: ConnectedBusiness) -> Catalog:
             billing_method=row.billing_method or None,
             rate=row.rate,
             is_fixed_price=row.is_fixed_price,
+            internal=isinstance(row.raw, dict) and row.raw.get("internal") is True,
         )
         for row in Project.objects.filter(business=business)
     }

@@ -44,6 +44,8 @@ UNPRICED_REASONS = {
     NotBilledReason.ALREADY_ON_DRAFT: "already on a draft",
     NotBilledReason.RUNNING_TIMER: "running timer",
     NotBilledReason.NO_CLIENT: "client not synced",
+    NotBilledReason.CLIENT_ARCHIVED: "client archived or deleted",
+    NotBilledReason.INTERNAL: "internal project",
 }
 
 
@@ -82,6 +84,55 @@ def unbilled_time_entries(business: ConnectedBusiness):
         is_logged=True,
         client_freshbooks_id__isnull=False,
     )
+
+
+@dataclass(frozen=True)
+class ClientChoice:
+    """A client with unbilled time, and the projects of that time, to choose for a run."""
+
+    client_id: int
+    name: str
+    seconds: int
+    projects: tuple[tuple[int, str], ...]
+
+    @property
+    def hours(self) -> Decimal:
+        return hours_from_seconds(self.seconds)
+
+
+def billable_client_choices(business: ConnectedBusiness) -> list[ClientChoice]:
+    """Clients with unbilled billable time (any date) and its projects, by name."""
+    groups = (
+        unbilled_time_entries(business)
+        .values("client_freshbooks_id", "project_freshbooks_id")
+        .annotate(seconds=Sum("duration_seconds"))
+        .order_by()
+    )
+    names = client_names(business)
+    titles = project_titles(business)
+    seconds: dict[int, int] = {}
+    projects: dict[int, set[int]] = {}
+    for group in groups:
+        client_id = group["client_freshbooks_id"]
+        seconds[client_id] = seconds.get(client_id, 0) + (group["seconds"] or 0)
+        projects.setdefault(client_id, set())
+        if group["project_freshbooks_id"] is not None:
+            projects[client_id].add(group["project_freshbooks_id"])
+    choices = [
+        ClientChoice(
+            client_id=client_id,
+            name=names.get(client_id, f"Client {client_id}"),
+            seconds=seconds[client_id],
+            projects=tuple(
+                sorted(
+                    ((pid, titles.get(pid, f"Project {pid}")) for pid in projects[client_id]),
+                    key=lambda item: (item[1].casefold(), item[0]),
+                )
+            ),
+        )
+        for client_id in seconds
+    ]
+    return sorted(choices, key=lambda choice: (choice.name.casefold(), choice.client_id))
 
 
 def unbilled_hours_by_client(business: ConnectedBusiness) -> list[UnbilledClientHours]:
@@ -208,7 +259,7 @@ def _unbilled_plan(business: ConnectedBusiness, *, today: date) -> tuple[Billing
             "start": local_date(min(group["first_at"] for group in groups), zone),
             "end": max(today, local_date(max(group["last_at"] for group in groups), zone)),
             "grouping": "single",
-            "allow_zero_rate": policy.allow_zero_rate,
+            "unpriced": policy.unpriced,
         },
         today=today,
         defaults=RoundingPolicy(increment_minutes=0),

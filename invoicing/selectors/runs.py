@@ -38,6 +38,8 @@ RUN_TONES: dict[str, str] = {
 FAILED_STATES = (State.FAILED, State.NEEDS_ATTENTION)
 # FreshBooks holds the draft's invoice (or held it, for a voided one).
 IN_FRESHBOOKS_STATES = (State.CREATED, State.MARKING_BILLED, State.DONE)
+# Runs that created drafts (or tried to); previews and discarded previews are listed apart.
+NOT_CREATING = (InvoiceRun.Status.PREVIEWED, InvoiceRun.Status.DISCARDED)
 
 
 def invoice_run_for(business: ConnectedBusiness, run_pk: int) -> InvoiceRun:
@@ -280,15 +282,25 @@ def draft_lines(draft: DraftInvoice) -> QuerySet[DraftLine]:
 
 
 def invoice_runs_of(business: ConnectedBusiness, limit: int = RUNS_LISTED) -> list[InvoiceRun]:
+    """Runs that created drafts (or failed trying), newest first; previews are apart."""
     return list(
         InvoiceRun.objects.filter(business=business)
+        .exclude(status__in=NOT_CREATING)
         .select_related("started_by", "schedule")
         .order_by("-created_at", "-pk")[:limit]
     )
 
 
 def recent_invoice_runs(business: ConnectedBusiness, limit: int = 10) -> QuerySet[InvoiceRun]:
-    return InvoiceRun.objects.filter(business=business).order_by("-created_at", "-pk")[:limit]
+    return (
+        InvoiceRun.objects.filter(business=business)
+        .exclude(status__in=NOT_CREATING)
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def discarded_previews_count(business: ConnectedBusiness) -> int:
+    return InvoiceRun.objects.filter(business=business, status=InvoiceRun.Status.DISCARDED).count()
 
 
 def invoice_schedule_of(business: ConnectedBusiness) -> InvoiceSchedule:

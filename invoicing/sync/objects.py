@@ -1,7 +1,8 @@
 """Re-fetch one FreshBooks object by id and mirror it: how webhooks become current state.
 
 A webhook is only a hint that something changed; the object is read back from FreshBooks, and a 404
-means it was deleted there.
+means it was deleted there. A project billed by service also has its rates for each service re-read
+(they carry no change date, so a `project.update` is the only hint FreshBooks gives).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from invoicing.models import Client, Project, Service, TimeEntry
 from invoicing.sync import mappers
+from invoicing.sync.fresh import project_service_rates_refresh
 from invoicing.sync.store import mirror_upsert
 
 _MIRRORS = {
@@ -52,15 +54,28 @@ def object_refresh(*, business: ConnectedBusiness, noun: str, object_id: int) ->
                 **changes
             )
             return "deleted"
-    with transaction.atomic():
-        outcome = mirror_upsert(
-            model=model,
-            business=business,
-            run_id=None,
-            raws=[raw],
-            columns=columns,
-            object_name=noun,
-        )
+        with transaction.atomic():
+            outcome = mirror_upsert(
+                model=model,
+                business=business,
+                run_id=None,
+                raws=[raw],
+                columns=columns,
+                object_name=noun,
+            )
+        if (
+            noun == "project"
+            and not outcome.skipped
+            and raw.get("billing_method") == "service_rate"
+        ):
+            # A project's rates for its services carry no change date: re-read them with it.
+            project_service_rates_refresh(
+                client,
+                business,
+                int(raw["id"]),
+                mappers.project_service_ids(raw),
+                complete=True,
+            )
     if outcome.skipped:
         return "ignored"
     return "deleted" if outcome.deleted else "updated"

@@ -23,12 +23,15 @@ from invoicing.billing import local_date
 from invoicing.billing.money import hours_from_seconds
 from invoicing.billing.periods import today_in_zone
 from invoicing.forms.businesses import TimeEntryFilterForm
+from invoicing.money_format import format_money
 from invoicing.selectors import businesses as selectors
+from invoicing.selectors import previews as preview_selectors
 from invoicing.selectors import runs as run_selectors
 from invoicing.sync.runs import sync_run_request
 
 ENTRIES_PER_PAGE = 50
 CHART_CLIENTS = 8
+PREVIEWS_LISTED = 5
 INVOICE_PAGES = ("runs", "new", "schedule", "policy")
 
 
@@ -70,7 +73,7 @@ def unbilled_chart(rows: list[selectors.UnbilledClientHours]) -> dict:
 def _bar_value(hours, amount, currency_code: str) -> str:
     if amount is None:
         return f"{hours} h"
-    return f"{hours} h · {amount} {currency_code}".strip()
+    return f"{hours} h · {format_money(amount, currency_code)}"
 
 
 def _invoice_links(business) -> dict[str, str]:
@@ -120,6 +123,9 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
             "entries_page": page,
             "sync_runs": selectors.recent_sync_runs(business),
             "invoice_runs": _with_run_links(run_selectors.recent_invoice_runs(business), business),
+            "previews": _with_run_links(
+                preview_selectors.open_previews(business, limit=PREVIEWS_LISTED), business
+            ),
             "invoice_links": _invoice_links(business),
         },
         status=400 if filter_form.is_bound and not filter_form.is_valid() else 200,

@@ -7,6 +7,7 @@ that caused it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.contrib import messages
@@ -20,14 +21,19 @@ from connections.selectors import business_for_user
 from invoicing.drafts import (
     DraftError,
     ReconnectRequired,
+    SelectionRefused,
     business_access_check,
     invoice_run_create,
     invoice_run_preview,
+    invoice_run_select,
 )
-from invoicing.forms.runs import RunOptionsForm
+from invoicing.forms.runs import PreviewSelectionForm, RunOptionsForm
 from invoicing.models import DraftInvoice, InvoiceRun
 from invoicing.selectors import billing_context
+from invoicing.selectors import businesses as business_selectors
+from invoicing.selectors import previews as preview_selectors
 from invoicing.selectors import runs as run_selectors
+from invoicing.selectors.fix_links import fix_link_for
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -75,6 +81,8 @@ def runs(request: HttpRequest, business_pk: int) -> HttpResponse:
         {
             "business": business,
             "runs": run_selectors.invoice_runs_of(business),
+            "previews": preview_selectors.open_previews(business),
+            "discarded_count": run_selectors.discarded_previews_count(business),
             "schedule": run_selectors.saved_invoice_schedule_of(business),
             "access_problem": access_problem(business),
         },
@@ -91,6 +99,7 @@ def run_new(request: HttpRequest, business_pk: int) -> HttpResponse:
         business=business,
         policy=billing_context.billing_policy_of(business),
         today=today,
+        selection=business_selectors.billable_client_choices(business),
     )
     if request.method == "POST" and form.is_valid():
         run = invoice_run_preview(
@@ -105,11 +114,39 @@ def run_new(request: HttpRequest, business_pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpResponse:
-    business = business_for_user(request.user, business_pk)
-    run = run_selectors.invoice_run_for(business, run_pk)
+def _instant(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
+    """What the preview part of a run page shows besides the snapshot itself."""
+    preview = run.preview or {}
+    not_billed = []
+    for item in preview.get("not_billed", []):
+        url, label = fix_link_for(business, item)
+        not_billed.append({**item, "fix_url": url, "fix_label": label})
+    freshness = preview.get("freshness") or {}
+    return {
+        "not_billed": not_billed,
+        "freshness": freshness,
+        "freshness_at": _instant(freshness.get("at")),
+        "last_synced_at": _instant(freshness.get("last_synced_at")),
+        "outdated": preview_selectors.preview_outdated(run) if run.is_preview else False,
+        "selectable": run.is_preview,
+    }
+
+
+def run_page(
+    request: HttpRequest,
+    business: ConnectedBusiness,
+    run: InvoiceRun,
+    *,
+    selection_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     progress = run_selectors.run_progress_of(run, business)
     previewed_keys = {
         draft["unique_key"]
@@ -129,8 +166,18 @@ def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
             "changed_since_preview": bool(progress.rows)
             and progress.created_keys != previewed_keys,
             "access_problem": access_problem(business),
+            "selection_error": selection_error,
+            **preview_context(business, run),
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpResponse:
+    business = business_for_user(request.user, business_pk)
+    return run_page(request, business, run_selectors.invoice_run_for(business, run_pk))
 
 
 @login_required
@@ -138,15 +185,41 @@ def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
 def run_create(request: HttpRequest, business_pk: int, run_pk: int) -> HttpResponse:
     business = business_for_user(request.user, business_pk)
     run = run_selectors.invoice_run_for(business, run_pk)
+    selection = PreviewSelectionForm(request.POST)
+    if not selection.is_valid():
+        error = " ".join(str(message) for errors in selection.errors.values() for message in errors)
+        return run_page(request, business, run, selection_error=error, status=400)
+    if (
+        run.is_preview
+        and selection.has_choices()
+        and preview_selectors.selection_changes_preview(run.preview, **selection.choices())
+    ):
+        # The tick boxes changed what is billed: show that preview before creating anything.
+        try:
+            run = invoice_run_select(run_id=run.pk, user=request.user, **selection.choices())
+        except SelectionRefused as refused:
+            return run_page(request, business, run, selection_error=refused.message, status=400)
+        except DraftError as error:
+            messages.error(request, error.message)
+        else:
+            messages.info(
+                request,
+                "Your choices are applied and nothing was created yet: check the preview, then "
+                "press “Create drafts”.",
+            )
+        return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
     try:
         run = invoice_run_create(run_id=run.pk, user=request.user)
     except DraftError as error:
         messages.error(request, error.message)
     else:
+        if run.is_preview and run.replanned:
+            return redirect("invoices:run_changes", business_pk=business.pk, run_pk=run.pk)
         if run.status == InvoiceRun.Status.FAILED or (run.error and not run.drafts_total):
             messages.warning(request, run.error)
         else:
-            messages.success(request, f"Creating {run.drafts_total} draft invoices.")
+            count = run.drafts_total
+            messages.success(request, f"Creating {count} draft invoice{'' if count == 1 else 's'}.")
     return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
 
 

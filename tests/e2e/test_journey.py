@@ -175,7 +175,7 @@ def create_drafts(page, shots, base_url: str, business: dict) -> None:
     page.select_option("#id_period", "custom")
     page.fill("#id_start", (today - timedelta(days=120)).isoformat())
     page.fill("#id_end", today.isoformat())
-    page.check("#id_allow_zero_rate")
+    page.get_by_label("Leave unpriced time unbilled and bill the rest").check()
     shots.take("invoice options")
     page.get_by_role("button", name="Preview").click()
     page.wait_for_url(re.compile(r"/invoices/runs/\d+/$"))

@@ -99,15 +99,21 @@ def options(
     increment: int = 0,
     direction: str = "up",
     level: str = "entry",
-    allow_zero_rate: bool = False,
+    unpriced: str = "hold",
     max_lines: int = 400,
+    excluded_client_ids: frozenset[int] = frozenset(),
+    excluded_project_ids: frozenset[int] = frozenset(),
+    excluded_entry_ids: frozenset[int] = frozenset(),
 ) -> BillingOptions:
     return BillingOptions(
         period=period,
         grouping=grouping,
         rounding=RoundingPolicy(increment, direction, level),
-        allow_zero_rate=allow_zero_rate,
+        unpriced=unpriced,
         max_lines=max_lines,
+        excluded_client_ids=excluded_client_ids,
+        excluded_project_ids=excluded_project_ids,
+        excluded_entry_ids=excluded_entry_ids,
     )
 
 

@@ -20,14 +20,14 @@ from .builders import (
 )
 
 
-def verdict(time_entry, *, rules=(), allow_zero_rate=False, business=BUSINESS, catalog=None):
+def verdict(time_entry, *, rules=(), business=BUSINESS, catalog=None, **choices):
     return assess_entry(
         time_entry,
         period=MAY_2024,
         catalog=catalog or standard_catalog(),
         rules=list(rules),
         business=business,
-        allow_zero_rate=allow_zero_rate,
+        **choices,
     )
 
 
@@ -62,20 +62,66 @@ def test_each_exclusion_has_its_own_reason(changes, reason):
     assert result.detail
 
 
-def test_a_zero_rate_is_not_billed_unless_the_run_allows_it():
+def test_a_zero_rate_is_not_billed_unless_the_run_bills_unpriced_time_as_zero():
     free = [RateRule(id=1, rate=Decimal("0.00"), client_id=ACME)]
     refused = verdict(entry(1), rules=free)
     assert refused.reason == NotBilledReason.ZERO_RATE
     assert "Rate rule #1" in refused.detail
-    allowed = verdict(entry(1), rules=free, allow_zero_rate=True)
-    assert allowed.eligible
-    assert allowed.rate.rate == Decimal("0.00")
-
-
-def test_no_rate_stays_not_billed_even_when_zero_rates_are_allowed():
-    assert verdict(entry(1, project_id=UNPRICED), allow_zero_rate=True).reason == (
-        NotBilledReason.NO_RATE
+    assert verdict(entry(1), rules=free, unpriced="leave_unbilled").reason == (
+        NotBilledReason.ZERO_RATE
     )
+    billed = verdict(entry(1), rules=free, unpriced="bill_zero")
+    assert billed.eligible
+    assert billed.rate.rate == Decimal("0.00")
+
+
+def test_time_without_a_rate_is_billed_at_zero_only_when_the_run_says_so():
+    assert verdict(entry(1, project_id=UNPRICED)).reason == NotBilledReason.NO_RATE
+    left = verdict(entry(1, project_id=UNPRICED), unpriced="leave_unbilled")
+    assert left.reason == NotBilledReason.NO_RATE
+    billed = verdict(entry(1, project_id=UNPRICED), unpriced="bill_zero")
+    assert billed.eligible
+    assert billed.rate.rate == Decimal("0.00")
+    assert billed.rate.source.label.endswith("billed at 0.00 as chosen")
+
+
+def test_time_on_an_internal_project_is_internal():
+    catalog = standard_catalog()
+    internal = replace(catalog.projects[WEBSITE], internal=True)
+    catalog = replace(catalog, projects={**catalog.projects, WEBSITE: internal})
+    result = verdict(entry(1), catalog=catalog)
+    assert result.reason == NotBilledReason.INTERNAL
+    assert "Project 'Website' is internal" in result.detail
+
+
+@pytest.mark.parametrize(("status", "word"), [("archived", "archived"), ("deleted", "deleted")])
+def test_time_of_an_archived_or_deleted_client_says_so(status, word):
+    catalog = standard_catalog()
+    gone = replace(catalog.clients[ACME], status=status)
+    catalog = replace(catalog, clients={**catalog.clients, ACME: gone})
+    result = verdict(entry(1), catalog=catalog)
+    assert result.reason == NotBilledReason.CLIENT_ARCHIVED
+    assert f"Client 'Acme' is {word} in FreshBooks" in result.detail
+    assert "not been synced" not in result.detail
+
+
+@pytest.mark.parametrize(
+    ("choice", "detail"),
+    [
+        ({"excluded_entry_ids": frozenset({1})}, "You left this entry out"),
+        ({"excluded_client_ids": frozenset({ACME})}, "did not choose this client"),
+        ({"excluded_project_ids": frozenset({WEBSITE})}, "did not choose this project"),
+    ],
+)
+def test_time_the_user_left_out_is_left_out_by_them(choice, detail):
+    result = verdict(entry(1), **choice)
+    assert result.reason == NotBilledReason.LEFT_OUT
+    assert detail in result.detail
+
+
+def test_non_billable_time_of_a_client_left_out_stays_non_billable():
+    result = verdict(entry(1, billable=False), excluded_client_ids=frozenset({ACME}))
+    assert result.reason == NotBilledReason.NOT_BILLABLE
 
 
 def test_the_no_rate_detail_explains_what_is_missing():
@@ -133,13 +179,16 @@ def test_checks_run_in_the_documented_order():
     assert verdict(current).eligible
 
 
-def test_the_preview_lists_only_actionable_reasons():
+def test_the_preview_lists_every_billable_entry_of_the_period_that_is_not_billed():
     assert {
         NotBilledReason.FIXED_PRICE_PROJECT,
         NotBilledReason.NO_CLIENT,
+        NotBilledReason.CLIENT_ARCHIVED,
+        NotBilledReason.INTERNAL,
         NotBilledReason.NO_RATE,
         NotBilledReason.ZERO_RATE,
         NotBilledReason.RUNNING_TIMER,
+        NotBilledReason.LEFT_OUT,
     } == PREVIEW_REASONS
     assert not NotBilledReason.OUTSIDE_PERIOD.shown_in_preview
     assert not NotBilledReason.DELETED.shown_in_preview

@@ -23,8 +23,11 @@ def test_options_from_form_values_parse_strings():
             "rounding_increment": "15",
             "rounding_direction": "nearest",
             "rounding_level": "line",
-            "allow_zero_rate": "on",
+            "unpriced": "bill_zero",
             "max_lines": "200",
+            "excluded_client_ids": ["3"],
+            "excluded_project_ids": [],
+            "excluded_entry_ids": [7, "8"],
         },
         today=TODAY,
     )
@@ -32,8 +35,10 @@ def test_options_from_form_values_parse_strings():
         period=Period(date(2024, 5, 1), date(2024, 5, 31)),
         grouping="project",
         rounding=RoundingPolicy(15, "nearest", "line"),
-        allow_zero_rate=True,
+        unpriced="bill_zero",
         max_lines=200,
+        excluded_client_ids=frozenset({3}),
+        excluded_entry_ids=frozenset({7, 8}),
     )
 
 
@@ -43,7 +48,8 @@ def test_missing_values_fall_back_to_the_business_policy_and_defaults():
     assert parsed.period == Period(date(2024, 5, 1), date(2024, 5, 31))
     assert parsed.rounding == business_policy
     assert parsed.grouping == "service"
-    assert parsed.allow_zero_rate is False
+    assert parsed.unpriced == "hold"
+    assert parsed.excluded_entry_ids == frozenset()
     assert parsed.max_lines == 400
 
 
@@ -65,7 +71,9 @@ def test_week_presets_use_the_business_first_day_of_week():
         ({"period": "custom", "start": "31/05/2024", "end": "2024-06-01"}, "start"),
         ({"period": "custom", "end": "2024-06-01"}, "start"),
         ({"period": "fortnight"}, "period"),
-        ({"allow_zero_rate": "maybe"}, "allow_zero_rate"),
+        ({"unpriced": "maybe"}, "unpriced"),
+        ({"excluded_entry_ids": "12"}, "excluded_entry_ids"),
+        ({"excluded_entry_ids": ["twelve"]}, "excluded_entry_ids"),
         ({"max_lines": "401"}, "max_lines"),
         ({"max_lines": "0"}, "max_lines"),
         ({"grouping": 3}, "grouping"),

@@ -17,11 +17,14 @@ from invoicing.billing import (
 
 from .builders import (
     ACME,
+    APP,
     BETA,
+    BO,
     BUSINESS,
     COBALT,
     DESIGN,
     LAUNCH,
+    SUPPORT,
     UNPRICED,
     WEBSITE,
     entry,
@@ -105,7 +108,7 @@ def test_an_entry_without_rate_blocks_its_clients_draft_and_says_which():
     (acme,) = result.drafts  # Beta's only entry has no rate: nothing to draft
     assert acme.entry_ids == (1,)
     assert "1 time entry has no rate (#2)" in acme.blocked_reason
-    assert "allow zero-rated lines" in acme.blocked_reason
+    assert "leave unpriced time unbilled or to bill it as 0.00 lines" in acme.blocked_reason
     assert result.totals_by_currency == {}
     assert {item.entry_id: item.reason for item in result.not_billed} == {
         2: NotBilledReason.NO_RATE,
@@ -117,7 +120,7 @@ def test_an_entry_without_rate_blocks_its_clients_draft_and_says_which():
     }
 
 
-def test_zero_rated_entries_block_the_draft_unless_the_run_allows_them():
+def test_zero_rated_entries_block_the_draft_unless_the_run_bills_them_at_zero():
     rules = [RateRule(id=1, rate=Decimal("0.00"), client_id=ACME, service_id=DESIGN)]
     entries = [entry(1), entry(2, service_id=DESIGN), entry(3, service_id=DESIGN)]
     refused = plan(entries, rules=rules, grouping="service")
@@ -125,7 +128,7 @@ def test_zero_rated_entries_block_the_draft_unless_the_run_allows_them():
     assert {item.rate_fix for item in refused.not_billed} == {RateFix(rule_id=1)}
     assert refused.drafts[0].entry_ids == (1,)
 
-    allowed = plan(entries, rules=rules, grouping="service", allow_zero_rate=True)
+    allowed = plan(entries, rules=rules, grouping="service", unpriced="bill_zero")
     (draft,) = allowed.drafts
     assert draft.blocked_reason is None
     assert draft.entry_ids == (1, 2, 3)
@@ -134,12 +137,63 @@ def test_zero_rated_entries_block_the_draft_unless_the_run_allows_them():
     assert allowed.totals_by_currency == {"USD": Decimal("100.00")}
 
 
-def test_allowing_zero_rates_lets_the_draft_go_but_keeps_unpriced_entries_unbilled():
-    result = plan([entry(1), entry(2, project_id=UNPRICED)], allow_zero_rate=True)
+def test_leaving_unpriced_time_unbilled_lets_the_draft_go_without_it():
+    result = plan([entry(1), entry(2, project_id=UNPRICED)], unpriced="leave_unbilled")
     (draft,) = result.drafts
     assert draft.blocked_reason is None
     assert draft.entry_ids == (1,)
     assert [item.entry_id for item in result.not_billed_in_preview] == [2]
+    # Its project has no billing method: the fix is a rate for that project.
+    assert result.not_billed[0].rate_fix == RateFix(client_id=ACME, project_id=UNPRICED)
+
+
+def test_billing_unpriced_time_as_zero_puts_it_on_the_invoice_as_a_0_00_line():
+    result = plan(
+        [entry(1), entry(2, project_id=UNPRICED)], unpriced="bill_zero", grouping="project"
+    )
+    (draft,) = result.drafts
+    assert draft.blocked_reason is None
+    assert draft.entry_ids == (1, 2)
+    zero_line = next(line for line in draft.lines if line.entry_ids == (2,))
+    assert (zero_line.name, zero_line.unit_cost, zero_line.amount) == (
+        "Unpriced",
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert zero_line.quantity == Decimal("1.00")
+    assert draft.total == Decimal("100.00")
+    assert result.not_billed_in_preview == ()
+
+
+def test_unpriced_entries_name_where_their_rate_is_set():
+    result = plan(
+        [
+            entry(1, project_id=None),
+            entry(2, project_id=SUPPORT, team_member_id=BO),
+            entry(3, project_id=APP, service_id=None),
+        ],
+        unpriced="leave_unbilled",
+    )
+    fixes = {item.entry_id: item.rate_fix for item in result.not_billed}
+    assert fixes == {
+        1: RateFix(client_id=ACME),
+        2: RateFix(client_id=ACME, project_id=SUPPORT, team_member_id=BO),
+        3: RateFix(client_id=ACME, project_id=APP),
+    }
+    assert result.not_billed[1].team_member_id == BO
+
+
+def test_everything_left_out_by_the_user_is_listed_as_left_out():
+    result = plan(
+        [entry(1), entry(2), entry(3, client_id=BETA, project_id=None)],
+        excluded_entry_ids=frozenset({2}),
+        excluded_client_ids=frozenset({BETA}),
+    )
+    assert result.drafts[0].entry_ids == (1,)
+    assert {item.entry_id: item.reason for item in result.not_billed_in_preview} == {
+        2: NotBilledReason.LEFT_OUT,
+        3: NotBilledReason.LEFT_OUT,
+    }
 
 
 def test_not_billed_lists_every_excluded_entry_and_the_preview_only_actionable_ones():

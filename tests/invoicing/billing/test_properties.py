@@ -134,7 +134,7 @@ def billing_options(draw):
             draw(st.sampled_from(DIRECTIONS)),
             draw(st.sampled_from(LEVELS)),
         ),
-        allow_zero_rate=draw(st.booleans()),
+        unpriced=draw(st.sampled_from(["hold", "leave_unbilled", "bill_zero"])),
         max_lines=draw(st.sampled_from([400, 400, 5])),
     )
 
@@ -230,7 +230,11 @@ def assert_no_line_mixes_rates_and_no_draft_mixes_currencies(result, scenario):
                     rules=scenario["rules"],
                     business=business,
                 )
-                assert resolved.rate == line.unit_cost
+                if resolved.rate is None:  # unpriced time on a line: billed at 0.00 as chosen
+                    assert scenario["options"].unpriced == "bill_zero"
+                    assert line.unit_cost == 0
+                else:
+                    assert resolved.rate == line.unit_cost
 
 
 @BOUNDED

@@ -25,7 +25,7 @@ def period_options(**overrides) -> dict:
         "start": (today - timedelta(days=100)).isoformat(),
         "end": (today + timedelta(days=1)).isoformat(),
         "grouping": "service",
-        "allow_zero_rate": True,
+        "unpriced": "leave_unbilled",
         **overrides,
     }
 

@@ -1,0 +1,419 @@
+"""Previews: the snapshot the user was shown (stored as JSON on the run for the audit), the plan
+it comes from, what changed since, and whether a preview is outdated. Reads only.
+
+Every number comes from `plan_drafts`; the template only renders this document.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from connections.models import ConnectedBusiness
+from invoicing.billing import BillingOptions, BillingPlan, Catalog, NotBilledReason, local_date
+from invoicing.billing.money import hours_from_seconds, rate_text
+from invoicing.models import InvoiceRun, TimeEntry
+from invoicing.money_format import format_money
+from invoicing.selectors import billing_context as billing_inputs
+
+REASON_LABELS = {
+    NotBilledReason.NO_RATE: "No rate",
+    NotBilledReason.ZERO_RATE: "Zero rate",
+    NotBilledReason.FIXED_PRICE_PROJECT: "Fixed-price project",
+    NotBilledReason.NO_CLIENT: "No client",
+    NotBilledReason.CLIENT_ARCHIVED: "Archived or deleted client",
+    NotBilledReason.RUNNING_TIMER: "Running timer",
+    NotBilledReason.ALREADY_ON_DRAFT: "Already on a draft",
+    NotBilledReason.NOT_BILLABLE: "Not billable",
+    NotBilledReason.INTERNAL: "Internal",
+    NotBilledReason.LEFT_OUT: "Left out by you",
+}
+NOTE_CHARACTERS = 120
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def preview_snapshot(
+    *,
+    plan: BillingPlan,
+    options: BillingOptions,
+    catalog: Catalog,
+    entry_dates: dict[int, str],
+    entry_seconds: dict[int, int],
+    entry_notes: dict[int, str] | None = None,
+    freshness: dict[str, Any] | None = None,
+    made_at: str = "",
+) -> dict[str, Any]:
+    """The document the preview page renders and "Create drafts" compares its new plan with.
+
+    Each line keeps its entries (id, date, hours, team member, note) so single entries can be left
+    out, and each unpriced entry where its rate is set (`rate_fix`).
+    """
+    notes = entry_notes or {}
+    drafts = []
+    for draft in plan.drafts:
+        billed_seconds = sum(sum(line.billed_seconds.values()) for line in draft.lines)
+        drafts.append(
+            {
+                "client_id": draft.client_id,
+                "client_name": draft.client_name,
+                "currency_code": draft.currency_code,
+                "total": _money(draft.total),
+                "hours": str(hours_from_seconds(billed_seconds)),
+                "entry_count": len(draft.entry_ids),
+                "blocked_reason": draft.blocked_reason,
+                "unique_key": draft.unique_key,
+                "lines": [
+                    {
+                        "name": line.name,
+                        "description": line.description,
+                        "quantity": str(line.quantity),
+                        # The full-precision rate the amount is computed from (12.345).
+                        "unit_cost": rate_text(line.unit_cost),
+                        "amount": _money(line.amount),
+                        "rate_sources": list(line.rate_sources),
+                        "entry_count": len(line.entry_ids),
+                        "entry_ids": list(line.entry_ids),
+                        "entries": [
+                            {
+                                "id": entry_id,
+                                "date": entry_dates.get(entry_id, ""),
+                                "hours": str(hours_from_seconds(entry_seconds.get(entry_id, 0))),
+                                "note": notes.get(entry_id, "")[:NOTE_CHARACTERS],
+                            }
+                            for entry_id in line.entry_ids
+                        ],
+                    }
+                    for line in draft.lines
+                ],
+            }
+        )
+    not_billed = []
+    for item in plan.not_billed_in_preview:
+        client = catalog.clients.get(item.client_id) if item.client_id is not None else None
+        not_billed.append(
+            {
+                "entry_id": item.entry_id,
+                "client_id": item.client_id,
+                "client_name": client.name if client else "",
+                "date": entry_dates.get(item.entry_id, ""),
+                "hours": str(hours_from_seconds(entry_seconds.get(item.entry_id, 0))),
+                "reason": str(item.reason),
+                "reason_label": REASON_LABELS.get(item.reason, str(item.reason)),
+                "detail": item.detail,
+                "project_id": item.project_id,
+                "service_id": item.service_id,
+                "team_member_id": item.team_member_id,
+                "rate_fix": asdict(item.rate_fix) if item.rate_fix else None,
+                # Left out one by one (not with its client or project): it can be ticked back.
+                "left_out_entry": item.reason == NotBilledReason.LEFT_OUT
+                and item.entry_id in options.excluded_entry_ids,
+            }
+        )
+    skipped = Counter(str(item.reason) for item in plan.not_billed if not item.shown_in_preview)
+    return {
+        "made_at": made_at,
+        "period": options.period.describe(),
+        "grouping": options.grouping,
+        "rounding": options.rounding.describe(),
+        "unpriced": options.unpriced,
+        "drafts": drafts,
+        "drafts_to_create": len(plan.drafts_to_create),
+        "not_billed": not_billed,
+        "left_out_count": sum(1 for item in not_billed if item["reason"] == "left_out"),
+        "skipped_counts": dict(sorted(skipped.items())),
+        "totals_by_currency": {
+            code: _money(total) for code, total in plan.totals_by_currency.items()
+        },
+        "freshness": freshness or {},
+    }
+
+
+def preview_entry_ids(snapshot: dict[str, Any]) -> set[int]:
+    """Every entry a preview shows with a tick box: on its lines, or left out by the user."""
+    on_lines = {
+        int(entry_id)
+        for draft in snapshot.get("drafts", [])
+        for line in draft.get("lines", [])
+        for entry_id in line.get("entry_ids", [])
+    }
+    left_out = {
+        int(item["entry_id"])
+        for item in snapshot.get("not_billed", [])
+        if item.get("left_out_entry")
+    }
+    return on_lines | left_out
+
+
+def preview_line_entries(snapshot: dict[str, Any]) -> dict[str, list[int]]:
+    """Each line's key ("<draft>-<line>", from 1) and its entries, for leaving a line out."""
+    return {
+        f"{draft_number}-{line_number}": [int(entry_id) for entry_id in line.get("entry_ids", [])]
+        for draft_number, draft in enumerate(snapshot.get("drafts", []), start=1)
+        for line_number, line in enumerate(draft.get("lines", []), start=1)
+    }
+
+
+def selection_left_out(
+    snapshot: dict[str, Any],
+    *,
+    shown_entry_ids: Iterable[int],
+    billed_entry_ids: Iterable[int],
+    billed_lines: Iterable[str],
+) -> set[int]:
+    """Of the entries a preview page showed, those its tick boxes leave out: unticked, or on an
+    unticked line."""
+    shown = set(shown_entry_ids)
+    lines = preview_line_entries(snapshot)
+    unticked_lines = lines.keys() - set(billed_lines)
+    on_unticked_lines = {entry_id for key in unticked_lines for entry_id in lines[key]}
+    return (shown - set(billed_entry_ids)) | (on_unticked_lines & shown)
+
+
+def selection_changes_preview(
+    snapshot: dict[str, Any],
+    *,
+    shown_entry_ids: Iterable[int],
+    billed_entry_ids: Iterable[int],
+    billed_lines: Iterable[str],
+) -> bool:
+    """Whether the tick boxes leave out other entries than the preview already does."""
+    shown = set(shown_entry_ids)
+    already = {
+        int(item["entry_id"])
+        for item in snapshot.get("not_billed", [])
+        if item.get("left_out_entry")
+    }
+    wanted = selection_left_out(
+        snapshot,
+        shown_entry_ids=shown,
+        billed_entry_ids=billed_entry_ids,
+        billed_lines=billed_lines,
+    )
+    return wanted != (already & shown)
+
+
+# -- what changed between the preview a user saw and a new plan ------------------------------
+
+
+def preview_changes(seen: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]:
+    """The differences a user must see before drafts are created, client by client.
+
+    Compares what would be created: each client's draft (held back or not, currency, total) and
+    its lines (entries, hours, rate, amount, where the rate comes from). Returns
+    [{"client_name", "changes": [sentence, ...]}], empty when nothing differs.
+    """
+    seen_drafts = {draft["client_id"]: draft for draft in seen.get("drafts", [])}
+    new_drafts = {draft["client_id"]: draft for draft in now.get("drafts", [])}
+    changes = []
+    for client_id in sorted(
+        seen_drafts.keys() | new_drafts.keys(),
+        key=lambda key: (
+            (new_drafts.get(key) or seen_drafts[key])["client_name"].casefold(),
+            key,
+        ),
+    ):
+        before, after = seen_drafts.get(client_id), new_drafts.get(client_id)
+        sentences = _draft_changes(before, after)
+        if sentences:
+            name = (after or before or {}).get("client_name", f"Client {client_id}")
+            changes.append({"client_name": name, "changes": sentences})
+    return changes
+
+
+def _amount(draft: dict[str, Any], key: str = "total") -> str:
+    return format_money(draft.get(key), draft.get("currency_code"))
+
+
+def _draft_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    if before is None and after is not None:
+        return [
+            f"New draft: {_hours(after['hours'])}, {_amount(after)}"
+            + (" (held back)" if after.get("blocked_reason") else "")
+            + "."
+        ]
+    if after is None and before is not None:
+        return [f"No longer billed in this run (the preview showed {_amount(before)})."]
+    if before is None or after is None:
+        return []
+    sentences = []
+    if before.get("currency_code") != after.get("currency_code"):
+        sentences.append(
+            f"Currency changed from {before.get('currency_code')} to {after.get('currency_code')}."
+        )
+    if bool(before.get("blocked_reason")) != bool(after.get("blocked_reason")):
+        sentences.append(
+            f"Now held back: {after['blocked_reason']}"
+            if after.get("blocked_reason")
+            else "No longer held back: this draft will be created."
+        )
+    sentences.extend(_line_changes(before, after))
+    if Decimal(before["total"]) != Decimal(after["total"]):
+        sentences.append(f"Total {_amount(before)} → {_amount(after)}.")
+    return sentences
+
+
+def _hours(hours: str) -> str:
+    return f"{hours} hour" if Decimal(hours) == 1 else f"{hours} hours"
+
+
+def _line_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    old_lines = list(before.get("lines", []))
+    new_lines = list(after.get("lines", []))
+    pairs = []
+    # The same entries first (a rate or an amount changed), then the same name (entries moved).
+    for same in (
+        lambda old, new: "entry_ids" in old and old.get("entry_ids") == new.get("entry_ids"),
+        lambda old, new: old["name"] == new["name"],
+    ):
+        for old in list(old_lines):
+            match = next((new for new in new_lines if same(old, new)), None)
+            if match is not None:
+                pairs.append((old, match))
+                old_lines.remove(old)
+                new_lines.remove(match)
+    code = after.get("currency_code")
+    sentences = []
+    for old, new in pairs:
+        sentence = _line_difference(old, new, code)
+        if sentence:
+            sentences.append(sentence)
+    for old in old_lines:
+        sentences.append(
+            f"Line “{old['name']}” removed ({_hours(old['quantity'])}, "
+            f"{format_money(old['amount'], code)})."
+        )
+    for new in new_lines:
+        sentences.append(
+            f"Line “{new['name']}” added ({_hours(new['quantity'])} at "
+            f"{format_money(new['unit_cost'], code)}, {format_money(new['amount'], code)})."
+        )
+    return sentences
+
+
+def _line_difference(old: dict[str, Any], new: dict[str, Any], code: str | None) -> str:
+    parts = []
+    if "entry_ids" in old:
+        added = sorted(set(new.get("entry_ids", [])) - set(old["entry_ids"]))
+        removed = sorted(set(old["entry_ids"]) - set(new.get("entry_ids", [])))
+        if added:
+            parts.append(f"{_entries(added)} added")
+        if removed:
+            parts.append(f"{_entries(removed)} no longer on it")
+    if Decimal(old["quantity"]) != Decimal(new["quantity"]):
+        parts.append(f"hours {old['quantity']} → {new['quantity']}")
+    if Decimal(old["unit_cost"]) != Decimal(new["unit_cost"]):
+        parts.append(
+            f"rate {format_money(old['unit_cost'], code)} → {format_money(new['unit_cost'], code)}"
+        )
+    if Decimal(old["amount"]) != Decimal(new["amount"]):
+        parts.append(
+            f"amount {format_money(old['amount'], code)} → {format_money(new['amount'], code)}"
+        )
+    if old.get("rate_sources") != new.get("rate_sources"):
+        parts.append("rate now from " + "; ".join(new.get("rate_sources") or ["nowhere"]))
+    if not parts:
+        return ""
+    return f"Line “{new['name']}”: " + "; ".join(parts) + "."
+
+
+def _entries(ids: list[int]) -> str:
+    listed = ", ".join(f"#{entry_id}" for entry_id in ids[:10])
+    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+    noun = "entry" if len(ids) == 1 else "entries"
+    return f"{len(ids)} {noun} ({listed}{more})"
+
+
+# -- planning a preview from the mirror --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    plan: BillingPlan
+    catalog: Catalog
+    rows: dict[int, TimeEntry]
+
+
+def plan_for(
+    business: ConnectedBusiness,
+    options: BillingOptions,
+    client_ids: Iterable[int],
+    *,
+    lock: bool,
+    replacing_draft_id: int | None = None,
+) -> Planned:
+    """The plan of the mirror as it is now; `lock` takes the candidate entries' row locks.
+
+    `replacing_draft_id` (a re-bill's preview): plan as if that draft's entries were free.
+    """
+    entries = billing_inputs.candidate_entries(
+        business, options, replacing_draft_id=replacing_draft_id
+    )
+    client_ids = list(client_ids)
+    if client_ids:
+        entries = entries.filter(client_freshbooks_id__in=client_ids)
+    if lock:
+        entries = entries.select_for_update()
+    facts, rows = billing_inputs.entry_facts(
+        business, list(entries), replacing_draft_id=replacing_draft_id
+    )
+    context = billing_inputs.billing_context_for(business)
+    plan = billing_inputs.billing_plan(context, entries=facts, options=options)
+    return Planned(plan=plan, catalog=context.catalog, rows=rows)
+
+
+def snapshot_of(
+    business: ConnectedBusiness,
+    options: BillingOptions,
+    planned: Planned,
+    freshness: dict[str, Any] | None,
+) -> dict[str, Any]:
+    zone = business.timezone or None
+    rows = planned.rows
+    return preview_snapshot(
+        plan=planned.plan,
+        options=options,
+        catalog=planned.catalog,
+        entry_dates={
+            entry_id: local_date(row.started_at, zone).isoformat() for entry_id, row in rows.items()
+        },
+        entry_seconds={entry_id: row.duration_seconds for entry_id, row in rows.items()},
+        entry_notes={entry_id: row.note for entry_id, row in rows.items()},
+        freshness=freshness,
+        made_at=timezone.now().isoformat(),
+    )
+
+
+def preview_outdated(run: InvoiceRun) -> bool:
+    """A preview is outdated when its data changed after it was made: planned again from the
+    mirror now (no FreshBooks call), it would not be what the preview shows.
+
+    Decision: a re-plan rather than comparing change times, because the mirror's sync times also
+    move when nothing changed (every incremental sync re-reads an overlap), and rates carry no
+    change time at all; a re-plan says "outdated" exactly when the drafts would differ.
+    """
+    if run.status != InvoiceRun.Status.PREVIEWED or not run.preview:
+        return False
+    options = billing_inputs.options_from_snapshot(run.options)
+    planned = plan_for(run.business, options, run.client_freshbooks_ids, lock=False)
+    return bool(preview_changes(run.preview, snapshot_of(run.business, options, planned, None)))
+
+
+def open_previews(business: ConnectedBusiness, limit: int = 20) -> list[InvoiceRun]:
+    """Previews nobody created or discarded yet, newest first, each with `outdated` set."""
+    previews = list(
+        InvoiceRun.objects.filter(business=business, status=InvoiceRun.Status.PREVIEWED)
+        .select_related("started_by", "schedule")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    for preview in previews:
+        preview.business = business
+        preview.outdated = preview_outdated(preview)  # type: ignore[attr-defined]
+    return previews

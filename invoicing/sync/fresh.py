@@ -1,0 +1,342 @@
+"""Fresh data just before planning: what a preview or "Create drafts" bills is FreshBooks' now.
+
+Called by the planner (preview and create) inside a web request, so it reads only what the plan
+depends on, with short timeouts:
+
+1. time entries changed since the last successful sync started (minus the sync overlap): one
+   call per 100 changes, deletions and running timers included;
+2. projects changed since then (their rate and billing method live on the project) and clients
+   changed since then (archived, deleted, currency): one call each per 100 changes;
+3. the rates of the projects and services involved, that is those of the unbilled billable entries
+   of the period (and chosen clients): the team member rates (one call) when a project involved
+   bills by team member; the business service rates (one call) and each project's rate for each
+   service used on it (one call per project and service: FreshBooks gives these no change date, so
+   only a re-read finds a change) when a project involved bills by service.
+
+So a plan costs 3 calls plus 0 to 2 plus one per (service-rate project, service) pair in the period.
+If FreshBooks cannot be reached in time (down, rate-limited, access lost), the plan is made from the
+mirror as it is, and `Freshness.problem` says so with the time of the last sync.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from connections.freshbooks import FreshBooksClient, FreshBooksError
+from connections.models import ConnectedBusiness
+from connections.services.freshbooks_api import api_client_for
+from connections.services.tokens import ReauthorizationRequired
+from integration_app.untrusted_text import storable_json
+from invoicing.billing import Period, period_bounds_utc
+from invoicing.models import (
+    Client,
+    Project,
+    ProjectServiceRate,
+    ServiceRate,
+    SyncRun,
+    TeamMember,
+    TimeEntry,
+)
+from invoicing.sync import mappers
+from invoicing.sync.store import mirror_upsert
+
+logger = logging.getLogger(__name__)
+
+# A person waits on these calls: fail fast and plan from the mirror rather than hang.
+INTERACTIVE_TIMEOUT = (3.0, 10.0)
+INTERACTIVE_ATTEMPTS = 2
+INTERACTIVE_BACKOFF_CAP = 1.0
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How fresh the data of a plan is; kept in the preview snapshot."""
+
+    refreshed: bool
+    at: str
+    api_calls: int = 0
+    entries_changed: int = 0
+    rates_changed: int = 0
+    problem: str = ""
+    last_synced_at: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.entries = 0
+        self.rates = 0
+
+
+def plan_inputs_refresh(
+    *, business: ConnectedBusiness, period: Period, client_ids: Iterable[int] = ()
+) -> Freshness:
+    """Bring the mirror up to date for a plan of `period` (see the module docstring)."""
+    now = timezone.now()
+    last_success = _last_success(business)
+    last_synced = last_success[1].isoformat() if last_success and last_success[1] else None
+    since = changes_since(business)
+    if since is None:
+        return Freshness(
+            refreshed=False,
+            at=now.isoformat(),
+            problem="The first sync of this business has not finished, so this plan uses the "
+            "time synced so far.",
+            last_synced_at=last_synced,
+        )
+    counter = _Counter()
+    try:
+        with api_client_for(
+            business.connection.identity,
+            timeout=INTERACTIVE_TIMEOUT,
+            max_attempts=INTERACTIVE_ATTEMPTS,
+            backoff_cap=INTERACTIVE_BACKOFF_CAP,
+        ) as client:
+            _changed_objects(client, business, since, counter)
+            _involved_rates(client, business, period, list(client_ids), counter)
+    except ReauthorizationRequired:
+        problem = "FreshBooks access was lost, so this plan uses the data synced before."
+    except FreshBooksError as error:
+        logger.warning("fresh data for business %s failed: %s", business.pk, error)
+        problem = "FreshBooks could not be reached, so this plan uses the data synced before."
+    else:
+        return Freshness(
+            refreshed=True,
+            at=now.isoformat(),
+            api_calls=counter.calls,
+            entries_changed=counter.entries,
+            rates_changed=counter.rates,
+            last_synced_at=last_synced,
+        )
+    return Freshness(
+        refreshed=False,
+        at=now.isoformat(),
+        api_calls=counter.calls,
+        problem=problem,
+        last_synced_at=last_synced,
+    )
+
+
+def _last_success(business: ConnectedBusiness) -> tuple[datetime, datetime | None] | None:
+    """(started_at, finished_at) of the business's last successful sync, if any."""
+    last = (
+        SyncRun.objects.filter(
+            business=business, status=SyncRun.Status.SUCCEEDED, started_at__isnull=False
+        )
+        .order_by("-started_at")
+        .values_list("started_at", "finished_at")
+        .first()
+    )
+    if last is None or last[0] is None:
+        return None
+    return last[0], last[1]
+
+
+def changes_since(business: ConnectedBusiness) -> datetime | None:
+    """Where an incremental read starts: the start of the last successful sync, less the overlap."""
+    last = _last_success(business)
+    if last is None:
+        return None
+    return last[0] - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+
+
+def _changed_objects(
+    client: FreshBooksClient, business: ConnectedBusiness, since: datetime, counter: _Counter
+) -> None:
+    for page in client.iter_time_entry_pages(
+        business.business_id,
+        updated_since=since,
+        include_deleted=True,
+        include_unlogged=True,
+        team=True,
+    ):
+        counter.calls += 1
+        counter.entries += _upsert(TimeEntry, business, page.items, mappers.time_entry_columns)
+    for page in client.iter_project_pages(business.business_id, updated_since=since):
+        counter.calls += 1
+        _upsert(Project, business, page.items, mappers.project_columns)
+    for page in client.iter_client_pages(business.account_id, updated_min=since.date()):
+        counter.calls += 1
+        _upsert(Client, business, page.items, mappers.client_columns)
+
+
+def _upsert(model, business: ConnectedBusiness, raws: list[dict[str, Any]], columns) -> int:
+    if not raws:
+        return 0
+    with transaction.atomic():
+        outcome = mirror_upsert(
+            model=model,
+            business=business,
+            run_id=None,
+            raws=raws,
+            columns=columns,
+            object_name=model._meta.model_name,
+        )
+    return outcome.added + outcome.updated + outcome.deleted
+
+
+def _involved_rates(
+    client: FreshBooksClient,
+    business: ConnectedBusiness,
+    period: Period,
+    client_ids: list[int],
+    counter: _Counter,
+) -> None:
+    start_utc, end_utc = period_bounds_utc(period, business.timezone or None)
+    entries = TimeEntry.objects.filter(
+        business=business,
+        active=True,
+        billed=False,
+        billable=True,
+        started_at__gte=start_utc,
+        started_at__lt=end_utc,
+        project_freshbooks_id__isnull=False,
+    )
+    if client_ids:
+        entries = entries.filter(client_freshbooks_id__in=client_ids)
+    used = set(entries.values_list("project_freshbooks_id", "service_freshbooks_id").distinct())
+    methods = dict(
+        Project.objects.filter(
+            business=business, freshbooks_id__in={project for project, _ in used}
+        ).values_list("freshbooks_id", "billing_method")
+    )
+    if "team_member_rate" in methods.values():
+        counter.calls += 1
+        counter.rates += _team_member_rates(client, business)
+    by_service = {project for project, method in methods.items() if method == "service_rate"}
+    if by_service:
+        counter.calls += 1
+        counter.rates += _service_rates(client, business)
+        pairs: dict[int, set[int]] = {}
+        for project_id, service_id in used:
+            if project_id in by_service and service_id is not None:
+                pairs.setdefault(project_id, set()).add(service_id)
+        for project_id, service_ids in sorted(pairs.items()):
+            counter.calls += len(service_ids)
+            counter.rates += project_service_rates_refresh(
+                client, business, project_id, sorted(service_ids), complete=False
+            )
+
+
+def _team_member_rates(client: FreshBooksClient, business: ConnectedBusiness) -> int:
+    rates: dict[int, Decimal] = {}
+    for raw in client.list_team_member_rates(business.business_id):
+        try:
+            rates[int(raw["identity_id"])] = mappers.rate_value(raw)
+        except (mappers.Unusable, KeyError, TypeError, ValueError):
+            continue
+    changed = 0
+    with transaction.atomic():
+        for member in TeamMember.objects.select_for_update().filter(business=business):
+            rate = rates.pop(member.identity_id, None)
+            if member.billable_rate != rate:
+                member.billable_rate = rate
+                member.save(update_fields=["billable_rate"])
+                changed += 1
+        for identity_id, rate in rates.items():  # a member the last sync did not list yet
+            TeamMember.objects.get_or_create(
+                business=business, identity_id=identity_id, defaults={"billable_rate": rate}
+            )
+            changed += 1
+    return changed
+
+
+def _service_rates(client: FreshBooksClient, business: ConnectedBusiness) -> int:
+    listed: dict[int, tuple[Decimal, dict[str, Any]]] = {}
+    for raw in client.list_service_rates(business.business_id):
+        try:
+            listed[int(raw["service_id"])] = (mappers.rate_value(raw), raw)
+        except (mappers.Unusable, KeyError, TypeError, ValueError):
+            continue
+    return _replace_rates(
+        ServiceRate.objects.filter(business=business),
+        listed,
+        key="service_freshbooks_id",
+        create=lambda service_id, rate, raw: ServiceRate(
+            business=business, service_freshbooks_id=service_id, rate=rate, raw=raw
+        ),
+    )
+
+
+def project_service_rates_refresh(
+    client: FreshBooksClient,
+    business: ConnectedBusiness,
+    project_id: int,
+    service_ids: list[int],
+    *,
+    complete: bool,
+) -> int:
+    """Re-read one project's rate for each service (FreshBooks gives them no change date).
+
+    `complete`: `service_ids` are all the project's services, so a rate for any other service is
+    gone (a `project.update` webhook); otherwise only those services are touched. Returns how
+    many rates changed.
+    """
+    listed: dict[int, tuple[Decimal, dict[str, Any]]] = {}
+    for service_id in service_ids:
+        raw = client.get_project_service_rate(business.business_id, project_id, service_id)
+        if raw is None:
+            continue
+        try:
+            listed[service_id] = (mappers.rate_value(raw), raw)
+        except mappers.Unusable:
+            continue
+    rows = ProjectServiceRate.objects.filter(business=business, project_freshbooks_id=project_id)
+    if not complete:
+        rows = rows.filter(service_freshbooks_id__in=service_ids)
+    return _replace_rates(
+        rows,
+        listed,
+        key="service_freshbooks_id",
+        create=lambda service_id, rate, raw: ProjectServiceRate(
+            business=business,
+            project_freshbooks_id=project_id,
+            service_freshbooks_id=service_id,
+            rate=rate,
+            raw=raw,
+        ),
+    )
+
+
+def _replace_rates(rows, listed: dict[int, tuple[Decimal, dict[str, Any]]], *, key, create) -> int:
+    """Make `rows` hold exactly `listed` (id → rate, raw); returns how many rates changed."""
+    changed = 0
+    with transaction.atomic():
+        existing = {getattr(row, key): row for row in rows.select_for_update()}
+        for object_id, row in existing.items():
+            if object_id not in listed:
+                row.delete()
+                changed += 1
+        for object_id, (rate, raw) in listed.items():
+            row = existing.get(object_id)
+            if row is None:
+                create(object_id, rate, storable_json(raw)).save()
+                changed += 1
+            elif row.rate != rate:
+                row.rate = rate
+                row.raw = storable_json(raw)
+                row.save(update_fields=["rate", "raw"])
+                changed += 1
+    return changed
+
+
+def freshness_of(snapshot: dict[str, Any]) -> Freshness | None:
+    """The freshness a preview snapshot recorded (None for previews made before it was kept)."""
+    recorded = snapshot.get("freshness")
+    if not isinstance(recorded, dict):
+        return None
+    return Freshness(
+        **{key: recorded[key] for key in Freshness.__dataclass_fields__ if key in recorded}
+    )

@@ -1,0 +1,555 @@
+"""The preview pages: choosing what to bill, leaving entries or lines out, unpriced time in plain
+words, money in each currency's format, stale and outdated previews, discarding, tenancy and CSRF.
+
+A business here has never synced (no sync run), so planning uses the mirror as it is: changing a
+mirror row stands for a change made in FreshBooks (the fresh read itself is tested against the
+sandbox: tests/invoicing/sync/test_fresh_data.py, tests/invoicing/drafts/test_stale_previews.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client as BrowserClient
+from django.urls import reverse
+
+from invoicing.drafts import invoice_run_preview
+from invoicing.models import (
+    BillingPolicy,
+    Client,
+    DraftInvoice,
+    InvoiceRun,
+    Project,
+    TimeEntry,
+)
+from tests.factories import ConnectedBusinessFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STARTED = datetime(2024, 5, 6, 15, 0, tzinfo=UTC)
+MAY = {"period": "custom", "start": "2024-05-01", "end": "2024-05-31"}
+UNPRICED_WORDS = (
+    "Leave unpriced time unbilled and bill the rest",
+    "Bill unpriced time as 0.00 lines so it shows on the invoice",
+)
+
+
+def add_entry(business, entry_id, *, client=10, project=70, seconds=3600, day=0, **fields):
+    return TimeEntry.objects.create(
+        business=business,
+        freshbooks_id=entry_id,
+        client_freshbooks_id=client,
+        project_freshbooks_id=project,
+        started_at=STARTED + timedelta(days=day),
+        duration_seconds=seconds,
+        billable=True,
+        **fields,
+    )
+
+
+@pytest.fixture
+def business():
+    """Acme (USD, Website at 120.00/h, Design at 95.00/h) and Northwind (CAD, Port at 80.00/h)."""
+    business = ConnectedBusinessFactory(currency_code="USD", timezone="UTC")
+    Client.objects.create(business=business, freshbooks_id=10, display_name="Acme Corp")
+    Client.objects.create(
+        business=business, freshbooks_id=11, display_name="Northwind", currency_code="CAD"
+    )
+    for project_id, title, client_id, rate in (
+        (70, "Website", 10, "120.00"),
+        (71, "Design", 10, "95.00"),
+        (72, "Port", 11, "80.00"),
+    ):
+        Project.objects.create(
+            business=business,
+            freshbooks_id=project_id,
+            title=title,
+            client_freshbooks_id=client_id,
+            billing_method="project_rate",
+            rate=Decimal(rate),
+        )
+    add_entry(business, 500, seconds=5400)  # Acme, Website, 1.5 h
+    add_entry(business, 501, seconds=1800, day=1)  # Acme, Website, 0.5 h
+    add_entry(business, 502, project=71, day=2)  # Acme, Design, 1 h
+    add_entry(business, 503, client=11, project=72, seconds=7200, day=3)  # Northwind, 2 h
+    return business
+
+
+@pytest.fixture
+def owner(client, business):
+    client.force_login(business.connection.user)
+    return client
+
+
+def url(name, business, **kwargs):
+    return reverse(f"invoices:{name}", kwargs={"business_pk": business.pk, **kwargs})
+
+
+def form_data(**overrides):
+    return {
+        "period": "custom",
+        "start": "2024-05-01",
+        "end": "2024-05-31",
+        "grouping": "project",
+        "rounding_increment": "0",
+        "rounding_direction": "up",
+        "rounding_level": "entry",
+        "unpriced": "hold",
+        "choosing": "True",
+        "clients": ["10", "11"],
+        "projects": ["70", "71", "72"],
+        **overrides,
+    }
+
+
+def preview(business, **options):
+    return invoice_run_preview(
+        business=business, raw_options={**MAY, "grouping": "project", **options}
+    )
+
+
+def line_entries(run):
+    return {
+        line["name"]: line["entry_ids"]
+        for draft in run.preview["drafts"]
+        for line in draft["lines"]
+    }
+
+
+def left_out(run):
+    return {item["entry_id"] for item in run.preview["not_billed"] if item["reason"] == "left_out"}
+
+
+# -- choosing what to bill -----------------------------------------------------------------
+
+
+def test_the_new_preview_form_offers_every_client_with_its_projects_all_ticked(owner, business):
+    page = owner.get(url("new", business)).content.decode()
+
+    for name in ("Acme Corp", "Northwind", "Website", "Design", "Port"):
+        assert name in page
+    assert page.count('name="clients"') == 2
+    assert page.count('name="projects"') == 3
+    assert page.count("checked") >= 5
+    for words in UNPRICED_WORDS:
+        assert words in page
+    assert "Allow zero-rated lines" not in page
+
+
+def test_a_client_or_project_left_unticked_stays_unbilled_and_is_listed_as_left_out_by_you(
+    owner, business
+):
+    response = owner.post(url("new", business), form_data(clients=["10"], projects=["70", "72"]))
+
+    run = InvoiceRun.objects.get()
+    assert response.status_code == 302
+    assert [draft["client_name"] for draft in run.preview["drafts"]] == ["Acme Corp"]
+    assert line_entries(run) == {"Website": [500, 501]}
+    assert left_out(run) == {502, 503}
+    page = owner.get(response["Location"]).content.decode()
+    assert "Left out by you" in page
+    assert "You did not choose this client" in page
+    assert "You did not choose this project" in page
+
+
+def test_no_client_ticked_is_refused_next_to_the_field_and_nothing_is_kept(owner, business):
+    response = owner.post(url("new", business), form_data(clients=[]))
+
+    assert response.status_code == 400
+    assert "Choose at least one client" in response.content.decode()
+    assert not InvoiceRun.objects.exists()
+
+
+def test_an_unticked_entry_is_left_out_and_can_be_ticked_back(owner, business):
+    run = preview(business)
+
+    response = owner.post(
+        url("run_select", business, run_pk=run.pk),
+        {
+            "shown": ["500", "501", "502", "503"],
+            "bill": ["501", "502", "503"],
+            "bill_line": ["1-1", "1-2", "2-1"],
+            "lines_shown": "1",
+        },
+    )
+
+    run.refresh_from_db()
+    assert response.status_code == 302
+    assert line_entries(run)["Website"] == [501]
+    assert left_out(run) == {500}
+    assert run.preview["drafts"][0]["total"] == "155.00"  # 0.5 h × 120 + 1 h × 95
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+    assert "You left this entry out of the preview." in page
+
+    owner.post(url("run_select", business, run_pk=run.pk), {"shown": ["500"], "bill": ["500"]})
+
+    run.refresh_from_db()
+    assert line_entries(run)["Website"] == [500, 501]
+    assert left_out(run) == set()
+
+
+def test_an_unticked_line_leaves_all_its_entries_out(owner, business):
+    run = preview(business)
+
+    owner.post(
+        url("run_select", business, run_pk=run.pk),
+        {
+            "shown": ["500", "501", "502", "503"],
+            "bill": ["500", "501", "502", "503"],
+            "bill_line": ["1-1", "2-1"],
+            "lines_shown": "1",
+        },  # Acme's "Website" line unticked
+    )
+
+    run.refresh_from_db()
+    assert left_out(run) == {500, 501}
+    assert "Website" not in line_entries(run)
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {"shown": ["500", "999"], "bill": ["500"]},  # 999 is in no preview
+        {"shown": ["500"], "bill": ["500", "999"]},
+        {"shown": ["500"], "bill": ["500"], "bill_line": ["7-1"]},
+        {"shown": ["five hundred"]},
+    ],
+)
+def test_an_entry_or_line_that_is_not_in_the_preview_is_a_clear_error_and_nothing_is_saved(
+    owner, business, choices
+):
+    run = preview(business)
+    before = (run.options, run.preview)
+
+    response = owner.post(url("run_select", business, run_pk=run.pk), choices)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "not in this preview" in page or "is not a time entry" in page
+    run.refresh_from_db()
+    assert (run.options, run.preview) == before
+
+
+def test_create_with_new_ticks_applies_them_and_creates_nothing_until_pressed_again(
+    owner, business
+):
+    run = preview(business)
+
+    response = owner.post(
+        url("run_create", business, run_pk=run.pk),
+        {"shown": ["503"], "bill": [], "bill_line": ["1-1", "1-2", "2-1"], "lines_shown": "1"},
+    )
+
+    assert response.status_code == 302
+    assert not DraftInvoice.objects.exists()
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.PREVIEWED
+    assert left_out(run) == {503}
+
+    owner.post(url("run_create", business, run_pk=run.pk), {})
+
+    assert list(DraftInvoice.objects.values_list("client_name", flat=True)) == ["Acme Corp"]
+
+
+# -- what the preview shows ------------------------------------------------------------------
+
+
+def test_the_preview_starts_with_a_summary_and_shows_money_in_each_currency_format(owner, business):
+    run = preview(business)
+
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+
+    summary = page[
+        page.index('id="preview-summary"') : page.index(
+            "</table>", page.index('id="preview-summary"')
+        )
+    ]
+    assert "Acme Corp" in summary and "Northwind" in summary
+    assert "$335.00" in summary  # 2 h × 120 + 1 h × 95
+    assert "CA$160.00" in summary  # 2 h × 80 in Canadian dollars
+    assert "Will be created" in summary
+    assert "335.00 USD" not in page
+    assert page.index('id="preview-summary"') < page.index("invoice-card")
+
+
+def test_the_business_page_shows_amounts_in_their_currency_format(owner, business):
+    page = owner.get(reverse("invoicing:business", args=[business.pk])).content.decode()
+
+    assert "CA$160.00" in page
+    assert "160.00 CAD" not in page
+
+
+def test_time_without_a_client_on_an_internal_project_or_of_an_archived_client_says_why(
+    owner, business
+):
+    Client.objects.create(
+        business=business,
+        freshbooks_id=12,
+        display_name="Old Client",
+        active=False,
+        raw={"vis_state": 2},
+    )
+    Client.objects.create(
+        business=business,
+        freshbooks_id=13,
+        display_name="Gone Ltd",
+        active=False,
+        raw={"vis_state": 1},
+    )
+    Project.objects.create(
+        business=business, freshbooks_id=73, title="Team offsite", raw={"internal": True}
+    )
+    add_entry(business, 600, client=None, project=None)
+    add_entry(business, 601, client=None, project=73)
+    add_entry(business, 602, client=12, project=None)
+    add_entry(business, 603, client=13, project=None)
+
+    run = preview(business)
+
+    reasons = {
+        item["entry_id"]: (item["reason"], item["detail"]) for item in run.preview["not_billed"]
+    }
+    assert reasons[600][0] == "no_client"
+    assert reasons[601] == (
+        "internal",
+        "Project 'Team offsite' is internal: its time is not billed to a client.",
+    )
+    assert reasons[602] == (
+        "client_archived",
+        "Client 'Old Client' is archived in FreshBooks; restore the client to bill this time.",
+    )
+    assert reasons[603][0] == "client_archived" and "is deleted in FreshBooks" in reasons[603][1]
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+    for label in ("No client", "Internal", "Archived or deleted client"):
+        assert label in page
+    assert "not been synced" not in page
+
+
+def test_unpriced_time_is_held_left_unbilled_or_billed_as_a_0_00_line_as_chosen(owner, business):
+    Project.objects.create(
+        business=business, freshbooks_id=74, title="Favours", client_freshbooks_id=10
+    )
+    add_entry(business, 700, project=74, seconds=1800)
+
+    held = preview(business)
+    left = preview(business, unpriced="leave_unbilled")
+    zero = preview(business, unpriced="bill_zero")
+
+    assert held.preview["drafts"][0]["blocked_reason"].startswith(
+        "Blocked: 1 time entry has no rate"
+    )
+    assert left.preview["drafts"][0]["blocked_reason"] is None
+    assert 700 in {item["entry_id"] for item in left.preview["not_billed"]}
+    favours = next(line for line in zero.preview["drafts"][0]["lines"] if line["name"] == "Favours")
+    assert (favours["quantity"], favours["unit_cost"], favours["amount"]) == (
+        "0.50",
+        "0.00",
+        "0.00",
+    )
+    page = owner.get(url("run", business, run_pk=left.pk)).content.decode()
+    assert "Favours" in page and "no billing method" in page
+
+
+def test_the_standard_rate_fix_links_to_the_billing_defaults(owner, business):
+    Project.objects.create(
+        business=business,
+        freshbooks_id=75,
+        title="Standard work",
+        client_freshbooks_id=10,
+        billing_method="business_rate",
+    )
+    add_entry(business, 701, project=75)
+
+    run = preview(business, unpriced="leave_unbilled")
+
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+    assert f'href="{url("policy", business)}">Set the business standard rate</a>' in page
+
+
+def test_the_billing_defaults_and_the_schedule_name_the_same_two_choices(owner, business):
+    for name in ("policy", "schedule"):
+        page = owner.get(url(name, business)).content.decode()
+        for words in UNPRICED_WORDS:
+            assert words in page, name
+
+    owner.post(
+        url("policy", business),
+        {
+            "grouping": "service",
+            "rounding_increment": "0",
+            "rounding_direction": "up",
+            "rounding_level": "entry",
+            "unpriced": "bill_zero",
+            "standard_rate": "",
+        },
+    )
+
+    assert BillingPolicy.objects.get(business=business).unpriced == "bill_zero"
+    assert 'value="bill_zero" checked' in owner.get(url("new", business)).content.decode().replace(
+        'checked="checked"', "checked"
+    ).replace('value="bill_zero" id="id_unpriced_2" checked', 'value="bill_zero" checked')
+
+
+# -- previews that cannot go stale silently --------------------------------------------------
+
+
+def test_a_preview_whose_data_changed_is_outdated_and_create_shows_the_changes_first(
+    owner, business
+):
+    run = preview(business)
+    assert "data-outdated" not in owner.get(url("run", business, run_pk=run.pk)).content.decode()
+
+    Project.objects.filter(business=business, freshbooks_id=70).update(rate=Decimal("150.00"))
+    add_entry(business, 504, client=11, project=72, day=4)
+
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+    assert "data-outdated" in page and "This preview is outdated" in page
+
+    response = owner.post(url("run_create", business, run_pk=run.pk), {})
+
+    assert response.status_code == 302
+    assert response["Location"] == url("run_changes", business, run_pk=run.pk)
+    assert not DraftInvoice.objects.exists()
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.PREVIEWED
+    changes = owner.get(response["Location"]).content.decode()
+    assert "Nothing was created." in changes
+    assert "Line “Website”: rate $120.00 → $150.00; amount $240.00 → $300.00." in changes
+    assert "1 entry (#504) added" in changes
+    assert "Total CA$160.00 → CA$240.00." in changes
+    assert "Confirm the new preview" in changes
+
+    response = owner.post(url("run_confirm", business, run_pk=run.pk))
+
+    assert response["Location"] == url("run", business, run_pk=run.pk)
+    run.refresh_from_db()
+    assert run.replanned == {}
+    assert run.preview["totals_by_currency"] == {"CAD": "240.00", "USD": "395.00"}
+    assert not DraftInvoice.objects.exists()
+
+    owner.post(url("run_create", business, run_pk=run.pk), {})
+
+    assert sorted(DraftInvoice.objects.values_list("total", flat=True)) == [
+        Decimal("240.00"),
+        Decimal("395.00"),
+    ]
+
+
+def test_a_preview_whose_data_did_not_change_is_created_at_once(owner, business):
+    run = preview(business)
+
+    response = owner.post(url("run_create", business, run_pk=run.pk), {})
+
+    assert response["Location"] == url("run", business, run_pk=run.pk)
+    assert DraftInvoice.objects.count() == 2
+
+
+def test_a_discarded_preview_creates_nothing_and_is_listed_apart(owner, business):
+    kept, discarded = preview(business), preview(business)
+
+    response = owner.post(url("run_discard", business, run_pk=discarded.pk))
+
+    assert response["Location"] == url("runs", business)
+    discarded.refresh_from_db()
+    assert discarded.status == InvoiceRun.Status.DISCARDED
+    assert discarded.discarded_by == business.connection.user
+    owner.post(url("run_create", business, run_pk=discarded.pk), {})
+    assert not DraftInvoice.objects.exists()
+    runs_page = owner.get(url("runs", business)).content.decode()
+    previews = runs_page[
+        runs_page.index('id="previews-heading"') : runs_page.index('id="runs-heading"')
+    ]
+    assert f"#{kept.pk}" in previews and f"#{discarded.pk}<" not in previews
+    assert "1 discarded preview kept for the record" in runs_page
+
+
+def test_the_business_page_lists_runs_that_created_drafts_apart_from_previews(owner, business):
+    waiting = preview(business)
+    created = preview(business)
+    owner.post(url("run_create", business, run_pk=created.pk), {})
+
+    page = owner.get(reverse("invoicing:business", args=[business.pk])).content.decode()
+
+    runs = page[page.index("Recent invoice runs") : page.index('id="previews-heading"')]
+    previews = page[
+        page.index('id="previews-heading"') : page.index(
+            "</table>", page.index('id="previews-heading"')
+        )
+    ]
+    assert f"Run #{created.pk}" in runs and f"#{waiting.pk}<" not in runs
+    assert f"Preview #{waiting.pk}" in previews and f"#{created.pk}<" not in previews
+
+
+# -- tenancy and CSRF --------------------------------------------------------------------------
+
+NEW_URLS = [
+    ("run_select", "post"),
+    ("run_changes", "get"),
+    ("run_confirm", "post"),
+    ("run_discard", "post"),
+    ("run_create", "post"),
+]
+
+
+@pytest.mark.parametrize(("name", "method"), NEW_URLS)
+def test_another_users_preview_is_not_found_on_every_new_url(client, business, name, method):
+    run = preview(business)
+    stranger = ConnectedBusinessFactory()
+    client.force_login(stranger.connection.user)
+
+    through_own = getattr(client, method)(url(name, stranger, run_pk=run.pk))
+    through_theirs = getattr(client, method)(url(name, business, run_pk=run.pk))
+
+    assert through_own.status_code == 404
+    assert through_theirs.status_code == 404
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.PREVIEWED
+
+
+@pytest.mark.parametrize("name", ["run_select", "run_confirm", "run_discard", "run_create"])
+def test_every_new_form_needs_its_csrf_token(business, name):
+    run = preview(business)
+    browser = BrowserClient(enforce_csrf_checks=True)
+    browser.force_login(business.connection.user)
+
+    response = browser.post(url(name, business, run_pk=run.pk), {"shown": ["500"], "bill": []})
+
+    assert response.status_code == 403
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.PREVIEWED
+    assert left_out(run) == set()
+
+
+def test_every_preview_form_carries_a_csrf_token(owner, business):
+    run = preview(business)
+
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+
+    assert page.count('name="csrfmiddlewaretoken"') >= 2  # the tick boxes' form and discard
+    assert page.count("<form") == page.count('name="csrfmiddlewaretoken"') + page.count(
+        'method="get"'
+    )
+
+
+def test_a_get_of_any_preview_page_writes_nothing(owner, business):
+    run = preview(business)
+    Project.objects.filter(freshbooks_id=70).update(rate=Decimal("150.00"))
+    before = InvoiceRun.objects.values().get(pk=run.pk)
+
+    for name in ("run", "run_changes"):
+        owner.get(url(name, business, run_pk=run.pk))
+    owner.get(url("runs", business))
+
+    assert InvoiceRun.objects.values().get(pk=run.pk) == before
+
+
+def test_a_logged_out_visitor_is_sent_to_log_in(client, business):
+    run = preview(business)
+
+    response = client.post(url("run_discard", business, run_pk=run.pk))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    assert UserFactory  # the factory module is shared with the other view tests
