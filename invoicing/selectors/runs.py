@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from connections.models import ConnectedBusiness
 from invoicing.models import DraftInvoice, DraftLine, InvoiceRun, InvoiceSchedule
+from invoicing.money_format import format_money
 
 RUNS_LISTED = 50
 ERROR_SHOWN_CHARS = 200
@@ -76,7 +77,8 @@ def freshbooks_invoice_url(account_id: str, invoice_id: int | None) -> str:
 
 
 def money_text(amount: Decimal, currency_code: str) -> str:
-    return f"{amount:.2f} {currency_code}"
+    """An amount as people read it in its currency ("$1,234.00", "CA$980.00")."""
+    return format_money(amount, currency_code)
 
 
 @dataclass(frozen=True)

@@ -104,21 +104,21 @@ def test_rows_and_summary_agree_while_drafts_progress_even_when_the_run_counters
     assert "1 of 4 drafts done, 1 failed." in page
     assert progress["summary"] == "1 of 4 drafts done, 1 failed."
     assert (progress["drafts_done"], progress["drafts_failed"], progress["percent"]) == (1, 1, 50)
-    assert progress["in_freshbooks"] == "In FreshBooks: 200.00 USD of 400.00 USD."
+    assert progress["in_freshbooks"] == "In FreshBooks: $200.00 of $400.00."
     rows = page_rows(page)
-    assert rows[drafts["Acme Corp"].pk] == "Acme Corp Done 100.00 USD 0000041"
-    assert rows[drafts["Globex"].pk] == "Globex Marking time billed 100.00 USD 0000042"
+    assert rows[drafts["Acme Corp"].pk] == "Acme Corp Done $100.00 0000041"
+    assert rows[drafts["Globex"].pk] == "Globex Marking time billed $100.00 0000042"
     assert rows[drafts["Initech"].pk] == (
-        "Initech Failed FreshBooks refused the invoice: client deleted 100.00 USD none"
+        "Initech Failed FreshBooks refused the invoice: client deleted $100.00 none"
     )
-    assert rows[drafts["Umbrella"].pk] == "Umbrella Planned 100.00 USD not yet"
+    assert rows[drafts["Umbrella"].pk] == "Umbrella Planned $100.00 not yet"
     by_id = {row["id"]: row for row in progress["drafts"]}
     assert by_id[drafts["Acme Corp"].pk] == {
         "id": drafts["Acme Corp"].pk,
         "state": "done",
         "state_label": "Done",
         "tone": "ok",
-        "total": "100.00 USD",
+        "total": "$100.00",
         "freshbooks_total": "",
         "freshbooks_url": f"https://fb.example/{business.account_id}/41",
         "freshbooks_label": "0000041",
@@ -190,7 +190,7 @@ def test_a_total_freshbooks_reports_differently_is_shown_next_to_the_planned_one
     progress = owner.get(url("run_progress", business, run_pk=run.pk)).json()
 
     [row] = [row for row in progress["drafts"] if row["id"] == draft.pk]
-    assert (row["total"], row["freshbooks_total"]) == ("100.00 USD", "100.01 USD")
+    assert (row["total"], row["freshbooks_total"]) == ("$100.00", "$100.01")
 
 
 def test_without_javascript_a_running_run_refreshes_itself(owner, business, run):

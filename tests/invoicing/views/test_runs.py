@@ -127,7 +127,7 @@ def test_create_reserves_the_time_and_the_page_follows_the_run(
         "percent": 0,
         "finished": False,
         "summary": "0 of 1 drafts done.",
-        "in_freshbooks": "In FreshBooks: 0.00 USD of 240.00 USD.",
+        "in_freshbooks": "In FreshBooks: $0.00 of $240.00.",
         "next_step": "",
         "drafts": [
             {
@@ -135,7 +135,7 @@ def test_create_reserves_the_time_and_the_page_follows_the_run(
                 "state": "planned",
                 "state_label": "Planned",
                 "tone": "warn",
-                "total": "240.00 USD",
+                "total": "$240.00",
                 "freshbooks_total": "",
                 "freshbooks_url": "",
                 "freshbooks_label": "not yet",
