@@ -4,6 +4,11 @@ The public functions other code calls are re-exported here.
 """
 
 from invoicing.drafts.advance import draft_advance, draft_give_up, draft_retry
+from invoicing.drafts.choices import (
+    invoice_run_discard,
+    invoice_run_replan_confirm,
+    invoice_run_select,
+)
 from invoicing.drafts.errors import (
     DraftBusy,
     DraftError,
@@ -20,10 +25,7 @@ from invoicing.drafts.errors import (
 from invoicing.drafts.plan import (
     business_access_check,
     invoice_run_create,
-    invoice_run_discard,
     invoice_run_preview,
-    invoice_run_replan_confirm,
-    invoice_run_select,
     invoice_run_start,
 )
 from invoicing.drafts.progress import invoice_run_refresh

@@ -18,8 +18,8 @@ from connections.models import ConnectedBusiness
 from invoicing.billing import BillingOptions, BillingPlan, Catalog, NotBilledReason, local_date
 from invoicing.billing.money import hours_from_seconds, rate_text
 from invoicing.models import InvoiceRun, TimeEntry
-from invoicing.money_format import format_money
 from invoicing.selectors import billing_context as billing_inputs
+from invoicing.selectors.preview_changes import preview_changes
 
 REASON_LABELS = {
     NotBilledReason.NO_RATE: "No rate",
@@ -203,137 +203,6 @@ def selection_changes_preview(
 # -- what changed between the preview a user saw and a new plan ------------------------------
 
 
-def preview_changes(seen: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]:
-    """The differences a user must see before drafts are created, client by client.
-
-    Compares what would be created: each client's draft (held back or not, currency, total) and
-    its lines (entries, hours, rate, amount, where the rate comes from). Returns
-    [{"client_name", "changes": [sentence, ...]}], empty when nothing differs.
-    """
-    seen_drafts = {draft["client_id"]: draft for draft in seen.get("drafts", [])}
-    new_drafts = {draft["client_id"]: draft for draft in now.get("drafts", [])}
-    changes = []
-    for client_id in sorted(
-        seen_drafts.keys() | new_drafts.keys(),
-        key=lambda key: (
-            (new_drafts.get(key) or seen_drafts[key])["client_name"].casefold(),
-            key,
-        ),
-    ):
-        before, after = seen_drafts.get(client_id), new_drafts.get(client_id)
-        sentences = _draft_changes(before, after)
-        if sentences:
-            name = (after or before or {}).get("client_name", f"Client {client_id}")
-            changes.append({"client_name": name, "changes": sentences})
-    return changes
-
-
-def _amount(draft: dict[str, Any], key: str = "total") -> str:
-    return format_money(draft.get(key), draft.get("currency_code"))
-
-
-def _draft_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
-    if before is None and after is not None:
-        return [
-            f"New draft: {_hours(after['hours'])}, {_amount(after)}"
-            + (" (held back)" if after.get("blocked_reason") else "")
-            + "."
-        ]
-    if after is None and before is not None:
-        return [f"No longer billed in this run (the preview showed {_amount(before)})."]
-    if before is None or after is None:
-        return []
-    sentences = []
-    if before.get("currency_code") != after.get("currency_code"):
-        sentences.append(
-            f"Currency changed from {before.get('currency_code')} to {after.get('currency_code')}."
-        )
-    if bool(before.get("blocked_reason")) != bool(after.get("blocked_reason")):
-        sentences.append(
-            f"Now held back: {after['blocked_reason']}"
-            if after.get("blocked_reason")
-            else "No longer held back: this draft will be created."
-        )
-    sentences.extend(_line_changes(before, after))
-    if Decimal(before["total"]) != Decimal(after["total"]):
-        sentences.append(f"Total {_amount(before)} → {_amount(after)}.")
-    return sentences
-
-
-def _hours(hours: str) -> str:
-    return f"{hours} hour" if Decimal(hours) == 1 else f"{hours} hours"
-
-
-def _line_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    old_lines = list(before.get("lines", []))
-    new_lines = list(after.get("lines", []))
-    pairs = []
-    # The same entries first (a rate or an amount changed), then the same name (entries moved).
-    for same in (
-        lambda old, new: "entry_ids" in old and old.get("entry_ids") == new.get("entry_ids"),
-        lambda old, new: old["name"] == new["name"],
-    ):
-        for old in list(old_lines):
-            match = next((new for new in new_lines if same(old, new)), None)
-            if match is not None:
-                pairs.append((old, match))
-                old_lines.remove(old)
-                new_lines.remove(match)
-    code = after.get("currency_code")
-    sentences = []
-    for old, new in pairs:
-        sentence = _line_difference(old, new, code)
-        if sentence:
-            sentences.append(sentence)
-    for old in old_lines:
-        sentences.append(
-            f"Line “{old['name']}” removed ({_hours(old['quantity'])}, "
-            f"{format_money(old['amount'], code)})."
-        )
-    for new in new_lines:
-        sentences.append(
-            f"Line “{new['name']}” added ({_hours(new['quantity'])} at "
-            f"{format_money(new['unit_cost'], code)}, {format_money(new['amount'], code)})."
-        )
-    return sentences
-
-
-def _line_difference(old: dict[str, Any], new: dict[str, Any], code: str | None) -> str:
-    parts = []
-    if "entry_ids" in old:
-        added = sorted(set(new.get("entry_ids", [])) - set(old["entry_ids"]))
-        removed = sorted(set(old["entry_ids"]) - set(new.get("entry_ids", [])))
-        if added:
-            parts.append(f"{_entries(added)} added")
-        if removed:
-            parts.append(f"{_entries(removed)} no longer on it")
-    if Decimal(old["quantity"]) != Decimal(new["quantity"]):
-        parts.append(f"hours {old['quantity']} → {new['quantity']}")
-    if Decimal(old["unit_cost"]) != Decimal(new["unit_cost"]):
-        parts.append(
-            f"rate {format_money(old['unit_cost'], code)} → {format_money(new['unit_cost'], code)}"
-        )
-    if Decimal(old["amount"]) != Decimal(new["amount"]):
-        parts.append(
-            f"amount {format_money(old['amount'], code)} → {format_money(new['amount'], code)}"
-        )
-    if old.get("rate_sources") != new.get("rate_sources"):
-        parts.append("rate now from " + "; ".join(new.get("rate_sources") or ["nowhere"]))
-    if not parts:
-        return ""
-    return f"Line “{new['name']}”: " + "; ".join(parts) + "."
-
-
-def _entries(ids: list[int]) -> str:
-    listed = ", ".join(f"#{entry_id}" for entry_id in ids[:10])
-    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
-    noun = "entry" if len(ids) == 1 else "entries"
-    return f"{len(ids)} {noun} ({listed}{more})"
-
-
-# -- planning a preview from the mirror --------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Planned:
     plan: BillingPlan
@@ -402,7 +271,13 @@ def preview_outdated(run: InvoiceRun) -> bool:
     if run.status != InvoiceRun.Status.PREVIEWED or not run.preview:
         return False
     options = billing_inputs.options_from_snapshot(run.options)
-    planned = plan_for(run.business, options, run.client_freshbooks_ids, lock=False)
+    planned = plan_for(
+        run.business,
+        options,
+        run.client_freshbooks_ids,
+        lock=False,
+        replacing_draft_id=run.replaces_draft_id,
+    )
     return bool(preview_changes(run.preview, snapshot_of(run.business, options, planned, None)))
 
 

@@ -19,8 +19,8 @@ from invoicing.drafts import (
     invoice_run_select,
 )
 from invoicing.forms.runs import PreviewSelectionForm
-from invoicing.selectors import previews as preview_selectors
 from invoicing.selectors import runs as run_selectors
+from invoicing.selectors.preview_changes import preview_changes
 from invoicing.views.runs import run_page
 
 
@@ -68,7 +68,7 @@ def run_changes(request: HttpRequest, business_pk: int, run_pk: int) -> HttpResp
         {
             "business": business,
             "run": run,
-            "changes": preview_selectors.preview_changes(run.preview, run.replanned),
+            "changes": preview_changes(run.preview, run.replanned),
             "freshness": run.replanned.get("freshness") or {},
         },
     )

@@ -106,7 +106,7 @@ def test_unpriced_time_billed_as_0_00_lines_reaches_the_freshbooks_invoice(use_s
         entry_id
         for draft in run.preview["drafts"]
         for line in draft["lines"]
-        if line["unit_cost"] == "0.00"
+        if Decimal(line["unit_cost"]) == 0
         for entry_id in line["entry_ids"]
     }
     assert zero_entries, "the seed has time without a rate (entries without a project)"

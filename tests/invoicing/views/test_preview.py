@@ -352,7 +352,7 @@ def test_unpriced_time_is_held_left_unbilled_or_billed_as_a_0_00_line_as_chosen(
     assert "Favours" in page and "no billing method" in page
 
 
-def test_the_standard_rate_fix_links_to_the_billing_defaults(owner, business):
+def test_the_standard_rate_fix_links_to_the_rates_page(owner, business):
     Project.objects.create(
         business=business,
         freshbooks_id=75,
@@ -365,7 +365,8 @@ def test_the_standard_rate_fix_links_to_the_billing_defaults(owner, business):
     run = preview(business, unpriced="leave_unbilled")
 
     page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
-    assert f'href="{url("policy", business)}">Set the business standard rate</a>' in page
+    rates = reverse("invoicing:rates", kwargs={"business_pk": business.pk})
+    assert f'href="{rates}#standard-rate">Set the standard rate</a>' in page
 
 
 def test_the_billing_defaults_and_the_schedule_name_the_same_two_choices(owner, business):
