@@ -13,6 +13,7 @@ import pytest
 from django.test import Client as DjangoClient
 
 from invoicing.models import DraftInvoice, InvoiceRun
+from invoicing.money_format import format_money
 from tests.factories import UserFactory
 from tests.integration_app.test_csp_in_browser import RECORD_VIOLATIONS
 from tests.invoicing.drafts.conftest import connect_and_sync
@@ -88,7 +89,7 @@ def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews
     page.fill("#id_start", (date.today() - timedelta(days=100)).isoformat())
     page.fill("#id_end", (date.today() + timedelta(days=1)).isoformat())
     page.select_option("#id_grouping", "service")
-    page.check("#id_allow_zero_rate")
+    page.get_by_label("Bill unpriced time as 0.00 lines so it shows on the invoice").check()
     page.get_by_role("button", name="Preview").click()
     page.wait_for_url(re.compile(r"/invoices/runs/\d+/$"))
 
@@ -136,7 +137,9 @@ def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews
     assert first.client_name in invoice_page.locator("[data-client]").inner_text()
     totals = invoice_page.locator("[data-totals]").inner_text()
     assert f"{first.total:.2f}" in totals
-    assert Decimal(row.locator('[data-cell="total"]').inner_text().split()[0]) == first.total
+    assert row.locator('[data-cell="total"]').inner_text().strip() == format_money(
+        first.total, first.currency_code
+    )
     both_sizes(invoice_page, shots, "invoice in the sandbox view")
     invoice_page.close()
 

@@ -7,9 +7,11 @@ time billed "as 0.00 lines" reaches the FreshBooks invoice as 0.00 lines.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from connections.services.freshbooks_api import api_client_for
 from invoicing.drafts import (
@@ -17,7 +19,7 @@ from invoicing.drafts import (
     invoice_run_preview,
     invoice_run_replan_confirm,
 )
-from invoicing.models import DraftInvoice, InvoiceRun, Project
+from invoicing.models import Client, DraftInvoice, InvoiceRun, Project
 from invoicing.selectors.previews import preview_outdated
 
 from .conftest import advance_until_settled, connect_and_sync, live_invoices, period_options
@@ -99,6 +101,22 @@ def test_a_preview_is_outdated_once_its_data_changed_in_freshbooks_and_synced(us
 
 def test_unpriced_time_billed_as_0_00_lines_reaches_the_freshbooks_invoice(use_sandbox, small):
     business = small.business
+    # Time without a project: only a rate rule could price it, and there is none.
+    client_id = (
+        Client.objects.filter(business=business, active=True)
+        .values_list("freshbooks_id", flat=True)
+        .first()
+    )
+    started = timezone.now() - timedelta(days=2)
+    use_sandbox.control.create_time_entry(
+        business.business_id,
+        client_id=client_id,
+        started_at=started.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        duration=5400,
+        billable=True,
+        is_logged=True,
+        note="Unpriced call",
+    )
     run = invoice_run_preview(
         business=business, raw_options=period_options(grouping="detailed", unpriced="bill_zero")
     )
@@ -109,7 +127,7 @@ def test_unpriced_time_billed_as_0_00_lines_reaches_the_freshbooks_invoice(use_s
         if Decimal(line["unit_cost"]) == 0
         for entry_id in line["entry_ids"]
     }
-    assert zero_entries, "the seed has time without a rate (entries without a project)"
+    assert zero_entries, "the time without a project is priced at 0.00"
 
     run = invoice_run_create(run_id=run.pk)
     drafts = advance_until_settled(run)
