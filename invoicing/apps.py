@@ -12,9 +12,11 @@ class InvoicingConfig(AppConfig):
         are handled by re-fetching the object, and ``invoice.delete`` of one of our drafts
         releases its time entries (other invoice events are stored as ignored, never re-fetched).
         """
+        from connections import panels
         from connections.services import business_hooks
         from connections.webhooks import registry
         from invoicing.drafts.void import invoice_deleted_handle
+        from invoicing.selectors.dashboard import dashboard_panel
         from invoicing.sync.objects import NOUNS, object_refresh
         from invoicing.sync.runs import sync_start_for_new_business
 
@@ -22,3 +24,4 @@ class InvoicingConfig(AppConfig):
             registry.register(noun, object_refresh)
         registry.register("invoice", invoice_deleted_handle, events=("invoice.delete",))
         business_hooks.on_connect(sync_start_for_new_business)
+        panels.register(dashboard_panel)
