@@ -146,7 +146,7 @@ def _business_issues(business, scheduled: InvoiceRun | None) -> list[Issue]:
         return [
             issue(
                 RECONNECT,
-                "Reconnect FreshBooks",
+                "FreshBooks access was lost",
                 f"FreshBooks no longer accepts this app's access for {identity.display_name}; "
                 "syncing and invoicing are paused. Nothing already synced is lost.",
                 Fix("Reconnect FreshBooks", reverse("connections:connect"), "post"),

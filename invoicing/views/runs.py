@@ -180,6 +180,13 @@ def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
     return run_page(request, business, run_selectors.invoice_run_for(business, run_pk))
 
 
+ALREADY_APPROVED = (
+    InvoiceRun.Status.CREATING,
+    InvoiceRun.Status.COMPLETED,
+    InvoiceRun.Status.COMPLETED_WITH_ERRORS,
+)
+
+
 @login_required
 @require_POST
 def run_create(request: HttpRequest, business_pk: int, run_pk: int) -> HttpResponse:
@@ -207,6 +214,10 @@ def run_create(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
                 "Your choices are applied and nothing was created yet: check the preview, then "
                 "press “Create drafts”.",
             )
+        return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
+    if run.status in ALREADY_APPROVED:
+        # A second press, or the emailed approve link used again: nothing more is created.
+        messages.info(request, "These drafts were already approved; nothing more was created.")
         return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
     try:
         run = invoice_run_create(run_id=run.pk, user=request.user)
