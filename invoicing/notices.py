@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import ngettext
+
 from connections.models import ConnectedBusiness
 from invoicing.models import InvoiceRun, SyncRun
 from invoicing.money_format import format_money
@@ -71,7 +73,14 @@ def run_failed_notify(*, run: InvoiceRun) -> int:
         advice = "Open the run, fix what it names, then make a new preview."
     else:
         count = run.drafts_failed
-        reason = f"{count} draft{'s' if count != 1 else ''} could not be created in FreshBooks."
+        reason = (
+            ngettext(
+                "%d draft could not be created in FreshBooks.",
+                "%d drafts could not be created in FreshBooks.",
+                count,
+            )
+            % count
+        )
         advice = "Open the run to see each failed draft's reason and retry it."
     return notification_queue(
         user_ids=_owner_ids(business),

@@ -60,12 +60,10 @@ def dashboard_panel(user, connections: list) -> dict[str, Any] | None:
 def what_next(issues: list[Issue], rows: list[UnbilledRow]) -> Hint:
     if issues:
         first = issues[0]
-        more = len(issues) - 1
         return Hint(
-            f"Start with “{first.title}” for {first.business_name}"
-            + (ngettext(" (%d more issue below).", " (%d more issues below).", more) % more)
-            if more
-            else f"Fix “{first.title}” for {first.business_name}.",
+            f"Start with the first issue below: {first.title} ({first.business_name})."
+            if len(issues) > 1
+            else f"Fix the issue below: {first.title} ({first.business_name}).",
             first.fix.label if first.fix.method == "get" else "",
             first.fix.url if first.fix.method == "get" else "",
         )

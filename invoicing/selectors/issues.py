@@ -15,6 +15,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from connections.models import (
     ACTIVE_BUSINESSES,
@@ -169,8 +170,7 @@ def _business_issues(business, scheduled: InvoiceRun | None) -> list[Issue]:
         found.append(
             issue(
                 DRAFTS_FAILED,
-                f"{count} draft{'s' if count != 1 else ''} need{'s' if count == 1 else ''} "
-                "attention",
+                ngettext("%d draft needs attention", "%d drafts need attention", count) % count,
                 "FreshBooks did not take "
                 + ("this draft" if count == 1 else "these drafts")
                 + ": the run page says why and lets you retry or void.",
@@ -209,7 +209,12 @@ def _scheduled_issues(business, run: InvoiceRun, issue) -> list[Issue]:
             found.append(
                 issue(
                     APPROVAL,
-                    f"{count} scheduled draft{'s' if count != 1 else ''} waiting for approval",
+                    ngettext(
+                        "%d scheduled draft waiting for approval",
+                        "%d scheduled drafts waiting for approval",
+                        count,
+                    )
+                    % count,
                     f"The scheduled run for {run.period_label} is ready; nothing is in "
                     "FreshBooks until you approve it.",
                     Fix("Review and approve", link),
@@ -222,8 +227,12 @@ def _scheduled_issues(business, run: InvoiceRun, issue) -> list[Issue]:
         found.append(
             issue(
                 HELD_BACK,
-                f"{held_back} client{'s' if held_back != 1 else ''} held back in the last "
-                "scheduled run",
+                ngettext(
+                    "%d client held back in the last scheduled run",
+                    "%d clients held back in the last scheduled run",
+                    held_back,
+                )
+                % held_back,
                 "Their time was not billed (a missing rate or an archived client); the run page "
                 "links to each fix. After fixing, make a new preview.",
                 Fix("See who and why", link),
@@ -231,10 +240,6 @@ def _scheduled_issues(business, run: InvoiceRun, issue) -> list[Issue]:
             )
         )
     return found
-
-
-def issue_count_text(issues: list[Issue]) -> str:
-    return f"{len(issues)} open issue{'s' if len(issues) != 1 else ''}"
 
 
 __all__ = ["Fix", "Issue", "issues_for_business", "issues_for_operators", "issues_for_user"]
