@@ -79,6 +79,12 @@ def sync_start_for_new_business(business_pk: int) -> None:
     sync_run_request(business=business, trigger="connect", full=True)
 
 
+def sync_start_after_reconnect(business_pk: int) -> None:
+    """A business paused by lost access catches up once reconnected (a business hook)."""
+    business = ConnectedBusiness.objects.get(pk=business_pk)
+    sync_run_request(business=business, trigger="reconnect")
+
+
 def sync_run_execute(*, run_id: int) -> SyncRun:
     """Run (or resume) one sync. Raises SyncInterrupted when it should be retried later."""
     run = SyncRun.objects.select_related("business__connection__identity").get(pk=run_id)
