@@ -48,7 +48,9 @@ def run_ready_notify(*, run: InvoiceRun) -> int:
         kind=Kind.DRAFTS_READY,
         event_key=f"invoice-run:{run.pk}",
         subject=(
-            f"Drafts waiting for your approval: {business.name}"
+            f"Clients held back by the scheduled run: {business.name}"
+            if not drafts
+            else f"Drafts waiting for your approval: {business.name}"
             if waiting
             else f"Drafts created in FreshBooks: {business.name}"
         ),

@@ -13,6 +13,7 @@ from connections.services.tokens import ReauthorizationRequired, identity_access
 from invoicing.drafts.progress import invoice_run_refresh
 from invoicing.drafts.schedules import schedules_fire_due
 from invoicing.models import DraftInvoice, InvoiceRun, InvoiceSchedule
+from invoicing.notices import run_ready_notify
 from invoicing.sync.runs import sync_run_give_up
 from notifications.models import Notification
 from notifications.tasks import send_notification
@@ -20,6 +21,7 @@ from tests.factories import (
     ConnectedBusinessFactory,
     ConnectionFactory,
     IdentityFactory,
+    InvoiceRunFactory,
     InvoiceScheduleFactory,
     SyncRunFactory,
     UserFactory,
@@ -213,3 +215,21 @@ def test_a_sync_that_gave_up_emails_its_reason_once(mailoutbox, client):
     assert 'data-issue="sync_failed"' in page.content.decode()
     client.force_login(UserFactory())
     assert client.get(link).status_code == 404
+
+
+def test_a_scheduled_run_that_held_back_every_client_says_so(mailoutbox):
+    run = InvoiceRunFactory(
+        trigger=InvoiceRun.Trigger.SCHEDULE,
+        status=InvoiceRun.Status.PREVIEWED,
+        preview={
+            "drafts": [{"client_name": "Globex", "blocked_reason": "No rate"}],
+            "drafts_to_create": 0,
+        },
+    )
+
+    run_ready_notify(run=run)
+    send_all_pending()
+
+    [email] = mailoutbox
+    assert "Clients held back" in email.subject
+    assert "held back every client, so no draft was prepared" in email.body
