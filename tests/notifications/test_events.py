@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import responses
+from django.db import connections
 from django.utils import timezone
 
 from connections.services.tokens import ReauthorizationRequired, identity_access_token
@@ -233,3 +235,29 @@ def test_a_scheduled_run_that_held_back_every_client_says_so(mailoutbox):
     [email] = mailoutbox
     assert "Clients held back" in email.subject
     assert "held back every client, so no draft was prepared" in email.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beat_processes_firing_a_schedule_together_send_one_email(
+    one_entry_business, mailoutbox
+):
+    monthly_schedule(one_entry_business)
+    barrier = threading.Barrier(2)
+
+    def beat():
+        barrier.wait()
+        try:
+            schedules_fire_due(now=datetime(2024, 5, 2, tzinfo=UTC))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    send_all_pending()
+    send_all_pending()  # a retried task
+
+    assert Notification.objects.count() == 1
+    assert len(mailoutbox) == 1
