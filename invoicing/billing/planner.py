@@ -217,7 +217,11 @@ def _blocked_reason(
             f"this draft would have {line_count} lines but FreshBooks takes at most "
             f"{options.max_lines} lines from time on one invoice; {advice}"
         )
-    return ("Blocked: " + "; ".join(reasons) + ".") if reasons else None
+    if not reasons:
+        return None
+    # Pages put it after "Held back", so it says only why: "2 time entries have no rate (…)".
+    sentence = "; ".join(reasons)
+    return sentence[0].upper() + sentence[1:] + "."
 
 
 def _grouping_advice(grouping: str) -> str:

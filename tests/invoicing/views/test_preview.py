@@ -8,8 +8,10 @@ sandbox: tests/invoicing/sync/test_fresh_data.py, tests/invoicing/drafts/test_st
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.test import Client as BrowserClient
@@ -162,6 +164,34 @@ def test_no_client_ticked_is_refused_next_to_the_field_and_nothing_is_kept(owner
     assert not InvoiceRun.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["clients", "projects"])
+def test_another_tenants_client_or_project_in_the_pickers_is_refused_and_nothing_is_kept(
+    owner, business, field
+):
+    other = ConnectedBusinessFactory()
+    Client.objects.create(business=other, freshbooks_id=90, display_name="Their client")
+    Project.objects.create(
+        business=other, freshbooks_id=91, title="Theirs", client_freshbooks_id=90
+    )
+    TimeEntry.objects.create(
+        business=other,
+        freshbooks_id=900,
+        client_freshbooks_id=90,
+        project_freshbooks_id=91,
+        started_at=STARTED,
+        duration_seconds=3600,
+        billable=True,
+    )
+    tampered = {"clients": ["10", "90"], "projects": ["70", "71", "72", "91"]}[field]
+
+    response = owner.post(url("new", business), form_data(**{field: tampered}))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field], response.context["form"].errors
+    assert "is not one of the available choices" in response.content.decode()
+    assert not InvoiceRun.objects.exists()
+
+
 def test_an_unticked_entry_is_left_out_and_can_be_ticked_back(owner, business):
     run = preview(business)
 
@@ -274,6 +304,21 @@ def test_the_preview_starts_with_a_summary_and_shows_money_in_each_currency_form
     assert page.index('id="preview-summary"') < page.index("invoice-card")
 
 
+def test_the_rate_column_shows_the_full_precision_rate_and_amounts_are_rounded_to_cents(
+    owner, business
+):
+    Project.objects.filter(freshbooks_id=71).update(rate=Decimal("12.345"))
+
+    run = preview(business)
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+
+    design = page[page.index('class="line-name">Design') :]
+    design = design[: design.index("</tr>")]
+    assert '<td class="number" data-label="Rate">$12.345</td>' in design
+    assert '<td class="number" data-label="Amount">$12.35</td>' in design  # 1 h × 12.345
+    assert '<td class="number" data-label="Rate">$120.00</td>' in page  # Website, as it was
+
+
 def test_the_business_page_shows_amounts_in_their_currency_format(owner, business):
     page = owner.get(reverse("invoicing:business", args=[business.pk])).content.decode()
 
@@ -301,8 +346,8 @@ def test_time_without_a_client_on_an_internal_project_or_of_an_archived_client_s
     Project.objects.create(
         business=business, freshbooks_id=73, title="Team offsite", raw={"internal": True}
     )
-    add_entry(business, 600, client=None, project=None)
-    add_entry(business, 601, client=None, project=73)
+    add_entry(business, 600, client=None, project=None, internal=True)  # as FreshBooks flags it
+    add_entry(business, 601, client=None, project=73, internal=True)
     add_entry(business, 602, client=12, project=None)
     add_entry(business, 603, client=13, project=None)
 
@@ -311,7 +356,7 @@ def test_time_without_a_client_on_an_internal_project_or_of_an_archived_client_s
     reasons = {
         item["entry_id"]: (item["reason"], item["detail"]) for item in run.preview["not_billed"]
     }
-    assert reasons[600][0] == "no_client"
+    assert reasons[600] == ("no_client", "The entry has no client; assign one to bill it.")
     assert reasons[601] == (
         "internal",
         "Project 'Team offsite' is internal: its time is not billed to a client.",
@@ -337,9 +382,7 @@ def test_unpriced_time_is_held_left_unbilled_or_billed_as_a_0_00_line_as_chosen(
     left = preview(business, unpriced="leave_unbilled")
     zero = preview(business, unpriced="bill_zero")
 
-    assert held.preview["drafts"][0]["blocked_reason"].startswith(
-        "Blocked: 1 time entry has no rate"
-    )
+    assert held.preview["drafts"][0]["blocked_reason"].startswith("1 time entry has no rate (#700)")
     assert left.preview["drafts"][0]["blocked_reason"] is None
     assert 700 in {item["entry_id"] for item in left.preview["not_billed"]}
     favours = next(line for line in zero.preview["drafts"][0]["lines"] if line["name"] == "Favours")
@@ -350,6 +393,49 @@ def test_unpriced_time_is_held_left_unbilled_or_billed_as_a_0_00_line_as_chosen(
     )
     page = owner.get(url("run", business, run_pk=left.pk)).content.decode()
     assert "Favours" in page and "no billing method" in page
+
+
+def words_of(html: str) -> str:
+    """The page as text: tags dropped, white space collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_held_back_time_is_explained_once_without_doubled_words(owner, business):
+    favours = Project.objects.create(
+        business=business,
+        freshbooks_id=74,
+        title="Favours",
+        client_freshbooks_id=10,
+        billing_method="project_rate",
+        rate=Decimal("50.00"),
+    )
+    add_entry(business, 700, project=74, seconds=1800)
+    seen = preview(business)
+    favours.billing_method, favours.rate = "", None  # the rate is gone since the preview
+    favours.save()
+    held = preview(business)
+    left = preview(business, unpriced="leave_unbilled")
+    owner.post(url("run_create", business, run_pk=seen.pk))
+
+    def text(address):
+        return words_of(owner.get(address).content.decode())
+
+    held_page, left_page = (
+        text(url("run", business, run_pk=held.pk)),
+        text(url("run", business, run_pk=left.pk)),
+    )
+    changes = text(url("run_changes", business, run_pk=seen.pk))
+    business_page = text(reverse("invoicing:business", args=[business.pk]))
+
+    why = "1 time entry has no rate (#700)"
+    assert f"Held back {why}" in held_page
+    assert f"Held back: {why}" in business_page
+    assert f"Now held back: {why}" in changes
+    assert "No rate Project 'Favours' has no billing method" in left_page
+    for page in (held_page, left_page, changes, business_page):
+        assert "Blocked" not in page
+        assert "No rate No rate" not in page and "No rate: " not in page
+        assert "Held back: Held back" not in page
 
 
 def test_the_standard_rate_fix_links_to_the_rates_page(owner, business):
