@@ -125,8 +125,9 @@ def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
     """What the preview part of a run page shows besides the snapshot itself."""
     preview = run.preview or {}
     not_billed = []
+    back_to = run.pk if run.is_preview else None
     for item in preview.get("not_billed", []):
-        url, label = fix_link_for(business, item)
+        url, label = fix_link_for(business, item, preview_run_id=back_to)
         not_billed.append({**item, "fix_url": url, "fix_label": label})
     freshness = preview.get("freshness") or {}
     return {

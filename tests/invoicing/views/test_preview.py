@@ -452,7 +452,98 @@ def test_the_standard_rate_fix_links_to_the_rates_page(owner, business):
 
     page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
     rates = reverse("invoicing:rates", kwargs={"business_pk": business.pk})
-    assert f'href="{rates}#standard-rate">Set the standard rate</a>' in page
+    assert f'href="{rates}?preview={run.pk}#standard-rate">Set the standard rate</a>' in page
+
+
+def held_back_by(business, **project):
+    """Acme's project Favours (74) without a rate and half an hour on it: Acme is held back."""
+    Project.objects.create(
+        business=business, freshbooks_id=74, title="Favours", client_freshbooks_id=10, **project
+    )
+    add_entry(business, 700, project=74, seconds=1800)
+    run = preview(business)
+    assert [d["client_name"] for d in run.preview["drafts"] if d["blocked_reason"]] == ["Acme Corp"]
+    return run
+
+
+def fix_link_of(owner, business, run, label):
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+    return unescape(re.search(rf'href="([^"]+)">{label}</a>', page).group(1))
+
+
+def acme_held_back(run) -> bool:
+    run.refresh_from_db()
+    return any(
+        d["blocked_reason"] for d in run.preview["drafts"] if d["client_name"] == "Acme Corp"
+    )
+
+
+def test_a_rate_set_from_a_preview_fix_link_brings_the_person_back_to_the_preview_replanned(
+    owner, business
+):
+    run = held_back_by(business)
+    link = fix_link_of(owner, business, run, "Set a rate for project Favours")
+    assert link.endswith(f"?client=10&project=74&preview={run.pk}")
+
+    form_page = owner.get(link).content.decode()
+    assert f'<input type="hidden" name="preview" value="{run.pk}">' in form_page
+    assert f"Back to preview #{run.pk}" in form_page
+    response = owner.post(link, {"client": "10", "project": "74", "rate": "40", "preview": run.pk})
+
+    assert response.status_code == 302
+    assert response["Location"] == url("run", business, run_pk=run.pk)
+    assert not acme_held_back(run)
+    acme = next(d for d in run.preview["drafts"] if d["client_name"] == "Acme Corp")
+    assert Decimal(acme["total"]) == Decimal("355.00")  # 335.00 + 0.5 h × 40
+    assert "planned again with this rate" in owner.get(response["Location"]).content.decode()
+
+
+def test_the_standard_rate_set_from_a_preview_fix_link_brings_the_person_back(owner, business):
+    run = held_back_by(business, billing_method="business_rate")
+    link = fix_link_of(owner, business, run, "Set the standard rate")
+    rates = reverse("invoicing:rates", kwargs={"business_pk": business.pk})
+    assert link == f"{rates}?preview={run.pk}#standard-rate"
+    assert f'name="preview" value="{run.pk}"' in owner.get(link).content.decode()
+
+    response = owner.post(
+        reverse("invoicing:standard_rate", kwargs={"business_pk": business.pk}),
+        {"standard_rate": "60", "preview": str(run.pk)},
+    )
+
+    assert response["Location"] == url("run", business, run_pk=run.pk)
+    assert not acme_held_back(run)
+
+
+@pytest.mark.parametrize(
+    "preview_id", ["theirs", "created", "discarded", "abc", "99999999999999999999"]
+)
+def test_a_preview_id_that_is_not_an_open_preview_of_the_business_is_ignored(
+    owner, business, preview_id
+):
+    run = held_back_by(business)
+    theirs = ConnectedBusinessFactory()
+    their_run = preview(theirs)
+    their_preview = their_run.preview
+    closed = {
+        "created": InvoiceRun.Status.COMPLETED,
+        "discarded": InvoiceRun.Status.DISCARDED,
+    }
+    if preview_id in closed:
+        InvoiceRun.objects.filter(pk=run.pk).update(status=closed[preview_id])
+    value = {"theirs": their_run.pk, "created": run.pk, "discarded": run.pk}.get(
+        preview_id, preview_id
+    )
+    before = InvoiceRun.objects.values("preview", "status").get(pk=run.pk)
+
+    response = owner.post(
+        reverse("invoicing:rate_rule_new", kwargs={"business_pk": business.pk}),
+        {"client": "10", "project": "74", "rate": "40", "preview": value},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("/rates/#rules")
+    assert InvoiceRun.objects.values("preview", "status").get(pk=run.pk) == before
+    assert InvoiceRun.objects.get(pk=their_run.pk).preview == their_preview
 
 
 def test_the_billing_defaults_and_the_schedule_name_the_same_two_choices(owner, business):
