@@ -484,6 +484,10 @@ def test_a_rate_set_from_a_preview_fix_link_brings_the_person_back_to_the_previe
     run = held_back_by(business)
     link = fix_link_of(owner, business, run, "Set a rate for project Favours")
     assert link.endswith(f"?client=10&project=74&preview={run.pk}")
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+    card_fixes = page[page.index("data-fixes") : page.index("</ul>", page.index("data-fixes"))]
+    assert card_fixes.count("<a ") == 1  # on the held-back card, once
+    assert ">Set a rate for project Favours</a>" in card_fixes
 
     form_page = owner.get(link).content.decode()
     assert f'<input type="hidden" name="preview" value="{run.pk}">' in form_page
