@@ -626,6 +626,9 @@ def test_a_preview_whose_data_did_not_change_is_created_at_once(owner, business)
 
     assert response["Location"] == url("run", business, run_pk=run.pk)
     assert DraftInvoice.objects.count() == 2
+    page = words_of(owner.get(response["Location"]).content.decode())
+    assert "The preview this run was made from" in page
+    assert "Will be created" not in page and "Planned" in page
 
 
 def test_a_discarded_preview_creates_nothing_and_is_listed_apart(owner, business):
