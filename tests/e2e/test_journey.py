@@ -105,6 +105,7 @@ def test_connect_preview_fix_a_held_back_client_create_and_open_the_invoice_in_t
     entry_id = leave_one_entry_out(page, shots)
     create_and_watch_the_rows_update(page, shots, app_sandbox, business, run_pk, entry_id)
     open_the_invoice_in_the_sandbox_view(page, shots, app_sandbox, run_pk)
+    add_a_rate_rule_from_the_rates_page(page, shots)
 
 
 def log_time_last_month_for_the_client_without_a_rate(sandbox, business) -> None:
@@ -277,3 +278,30 @@ def open_the_invoice_in_the_sandbox_view(page, shots, sandbox, run_pk) -> None:
     shots.take("invoice in the sandbox view")
     shots.page = page
     invoice_page.close()
+
+
+def add_a_rate_rule_from_the_rates_page(page, shots) -> None:
+    """The Rates page: FreshBooks' rates by name, the standard rate answered at onboarding, the
+    rule made from the fix link, and a new rule picked by searching names."""
+    page.get_by_role("link", name="Rates", exact=True).first.click()
+    page.wait_for_url(re.compile(r"/rates/$"))
+    assert page.locator("#freshbooks-rates table").count() >= 3
+    assert page.locator("#id_standard_rate").input_value() == "95.00"
+    assert page.locator("#rules-table tbody tr").count() == 1  # from the fix link
+    shots.take("rates")
+    page.get_by_role("link", name="Add a rate rule").click()
+    client_name = page.locator("#id_client option").nth(1).inner_text()
+    page.get_by_label("Search Client").fill(client_name[:4])
+    page.keyboard.press("Enter")  # picks the first match
+    chosen_client = page.locator("#id_client").input_value()
+    assert chosen_client != ""
+    project_options = page.locator("#id_project option")
+    for index in range(1, project_options.count()):
+        assert project_options.nth(index).get_attribute("data-client") == chosen_client
+    page.fill("#id_rate", "12.345")
+    page.fill("#id_valid_from", "2024-01-01")
+    page.get_by_role("button", name="Save rule").click()
+    page.wait_for_url(re.compile(r"/rates/#rules$"))
+    assert page.get_by_text("at 12.345 per hour").is_visible()
+    assert page.locator("#rules-table tbody tr").count() == 2
+    shots.take("rates with a searched rule")
