@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connections.selectors import business_for_user
+from invoicing.billing import NotBilledReason
 from invoicing.drafts import (
     DraftError,
     ReconnectRequired,
@@ -121,15 +122,30 @@ def _instant(text: object) -> datetime | None:
         return None
 
 
+UNPRICED = {str(NotBilledReason.NO_RATE), str(NotBilledReason.ZERO_RATE)}
+
+
 def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
     """What the preview part of a run page shows besides the snapshot itself."""
     preview = run.preview or {}
     not_billed = []
+    back_to = run.pk if run.is_preview else None
+    # A held-back draft links to each rate it waits for, once ("Set a rate for project X").
+    fixes: dict[object, dict[tuple[str, str], None]] = {}
     for item in preview.get("not_billed", []):
-        url, label = fix_link_for(business, item)
+        url, label = fix_link_for(business, item, preview_run_id=back_to)
         not_billed.append({**item, "fix_url": url, "fix_label": label})
+        if url and item.get("reason") in UNPRICED:
+            fixes.setdefault(item.get("client_id"), {})[(url, label)] = None
+    drafts = [
+        {**draft, "fixes": list(fixes.get(draft.get("client_id"), {}))}
+        if draft.get("blocked_reason")
+        else draft
+        for draft in preview.get("drafts", [])
+    ]
     freshness = preview.get("freshness") or {}
     return {
+        "preview": {**preview, "drafts": drafts},
         "not_billed": not_billed,
         "freshness": freshness,
         "freshness_at": _instant(freshness.get("at")),
