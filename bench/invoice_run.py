@@ -41,6 +41,8 @@ class Workers:
             sandbox,
             broker_key_prefix=self.prefix,
             CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+            # A worker says it is ready at INFO.
+            LOG_LEVEL="info",
         )
         self.processes = [
             WorkerProcess(

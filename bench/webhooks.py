@@ -133,9 +133,15 @@ def start_worker(env: dict[str, str], *, concurrency: int, log_dir: Path):
         concurrency=concurrency,
         hostname="bench-webhooks",
         log_path=log_dir / "celery-worker.log",
-        env=env,
+        # The worker says it is ready at INFO; the servers keep the quieter level.
+        env={**env, "LOG_LEVEL": "info"},
     )
-    worker.wait_ready(timeout=90)
+    try:
+        worker.wait_ready(timeout=90)
+    except BaseException:
+        print(f"--- {worker.name} log ---\n{worker.log()[-3000:]}", file=sys.stderr)
+        worker.stop()
+        raise
     return worker
 
 
