@@ -34,6 +34,7 @@ from invoicing.selectors import businesses as business_selectors
 from invoicing.selectors import previews as preview_selectors
 from invoicing.selectors import runs as run_selectors
 from invoicing.selectors.fix_links import fix_link_for
+from invoicing.selectors.rates import rate_names
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -125,8 +126,11 @@ def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
     """What the preview part of a run page shows besides the snapshot itself."""
     preview = run.preview or {}
     not_billed = []
-    for item in preview.get("not_billed", []):
-        url, label = fix_link_for(business, item)
+    items = preview.get("not_billed", [])
+    # Names for every fix link in one read, not four queries per unpriced row.
+    names = rate_names(business) if any(item.get("rate_fix") for item in items) else None
+    for item in items:
+        url, label = fix_link_for(business, item, names=names)
         not_billed.append({**item, "fix_url": url, "fix_label": label})
     freshness = preview.get("freshness") or {}
     return {
