@@ -3,7 +3,8 @@
     .venv/bin/python bench/pages.py [--small 100] [--large 100000] [--repeat 3]
 
 Two businesses in one throwaway database, each with its own user: one with ``--small`` unbilled
-billable time entries, one with ``--large``, spread over 20 clients in the last 40 days. For each,
+billable time entries, one with ``--large``, spread over 20 clients in the last 40 days (19 with a
+rate rule, so a twentieth of the time is unpriced). For each,
 the dashboard, the business page, an invoice-run preview (computed from the mirror, then its page)
 and the admin lists of time entries, clients and businesses are served in-process by Django's test
 client (the median of ``--repeat`` after one warm-up). Prints the time and query ratios large /
@@ -27,7 +28,7 @@ def build_world(size: int, *, label: str):
     """A user, a business with ``size`` unbilled entries over CLIENTS clients, a billing policy."""
     from django.utils import timezone
 
-    from invoicing.models import BillingPolicy, Client, TimeEntry
+    from invoicing.models import BillingPolicy, Client, RateRule, TimeEntry
     from tests.factories import ConnectedBusinessFactory, UserFactory
 
     user = UserFactory(email=f"{label}@bench.example", is_staff=True, is_superuser=True)
@@ -43,6 +44,11 @@ def build_world(size: int, *, label: str):
             currency_code="USD",
         )
         for index in range(CLIENTS)
+    )
+    # Every client but the last has a rate: most time is priced, a twentieth is not.
+    RateRule.objects.bulk_create(
+        RateRule(business=business, client_freshbooks_id=index + 1, rate=Decimal("120.00"))
+        for index in range(CLIENTS - 1)
     )
     now = timezone.now().replace(microsecond=0)
     batch = []
