@@ -113,6 +113,7 @@ def _upsert_page(
     for other in meta.concrete_fields:
         if other.primary_key or other.name in ("business", *record_columns):
             continue
+        value: Any
         if other.name == "seen_by_run_id":
             value = run_id
         elif other.name == "synced_at":
