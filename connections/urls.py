@@ -13,5 +13,10 @@ urlpatterns = [
         views.reload_businesses,
         name="reload_businesses",
     ),
+    path(
+        "businesses/<int:business_id>/webhooks/retry/",
+        views.webhooks_retry,
+        name="webhooks_retry",
+    ),
     path("<int:connection_id>/disconnect/", views.disconnect, name="disconnect"),
 ]

@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from connections import selectors
+from connections import panels, selectors
 from connections.forms import BusinessPickerForm, DisconnectForm
 from connections.freshbooks import FreshBooksError
 from connections.services import businesses as business_services
 from connections.services import oauth
 from connections.services.tokens import ReauthorizationRequired, identity_error_record
+from connections.webhooks.subscriptions import webhook_subscriptions_request
 
 
 @login_required
@@ -29,6 +30,7 @@ def dashboard(request):
             "needs_reconnect": any(
                 connection.health.key == selectors.RECONNECT for connection in connections
             ),
+            "panels": panels.panels_for(request.user, connections),
         },
     )
 
@@ -114,6 +116,21 @@ def reload_businesses(request, connection_id: int):
         identity_error_record(identity_id=connection.identity_id, message=str(error))
         messages.error(request, "FreshBooks could not be reached; the list was not refreshed.")
     return redirect("connections:businesses", connection_id=connection.pk)
+
+
+@login_required
+@require_POST
+def webhooks_retry(request, business_id: int):
+    """The issues feed's fix for webhooks FreshBooks has not confirmed: register them again."""
+    business = selectors.business_for_user(request.user, business_id)
+    if not selectors.business_identity_is_active(business):
+        messages.error(request, "FreshBooks access was lost. Reconnect FreshBooks first.")
+    else:
+        webhook_subscriptions_request(business=business)
+        messages.success(
+            request, f"Asked FreshBooks to confirm the webhooks of {business.name} again."
+        )
+    return redirect("dashboard")
 
 
 @login_required

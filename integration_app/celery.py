@@ -32,6 +32,7 @@ BEAT_SCHEDULE = {
     "sweep-drafts": {"task": "invoicing.sweep_drafts", "schedule": 15.0},
     "fire-due-schedules": {"task": "invoicing.fire_due_schedules", "schedule": 900.0},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
+    "sweep-notifications": {"task": "default.sweep_notifications", "schedule": 120.0},
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "connections",
     "invoicing",
+    "notifications",
 ]
 
 MIDDLEWARE = [

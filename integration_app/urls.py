@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from integration_app.health import healthz
+from invoicing.admin.issues import issues_admin_view
 from invoicing.urls import invoice_urlpatterns
 
 # Admin's own login form has none of allauth's rate limits; everyone signs in through allauth's.
@@ -11,10 +12,12 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("account/notifications/", include("notifications.urls")),
     path("connections/", include("connections.urls")),
     path("webhooks/", include("connections.webhooks.urls")),
     path("businesses/", include("invoicing.urls")),
     path("businesses/<int:business_pk>/invoices/", include((invoice_urlpatterns, "invoices"))),
+    path("admin/issues/", issues_admin_view, name="admin_issues"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 _on_connect: list[Callable[[int], None]] = []
 _on_callbacks_removed: list[Callable[[int], None]] = []
+_on_reconnect: list[Callable[[int], None]] = []
 
 
 def on_connect(callback: Callable[[int], None]) -> Callable[[int], None]:
@@ -24,6 +25,17 @@ def on_callbacks_removed(callback: Callable[[int], None]) -> Callable[[int], Non
     if callback not in _on_callbacks_removed:
         _on_callbacks_removed.append(callback)
     return callback
+
+
+def on_reconnect(callback: Callable[[int], None]) -> Callable[[int], None]:
+    if callback not in _on_reconnect:
+        _on_reconnect.append(callback)
+    return callback
+
+
+def run_on_reconnect(business_pk: int) -> None:
+    for callback in _on_reconnect:
+        callback(business_pk)
 
 
 def run_on_connect(business_pk: int) -> None:

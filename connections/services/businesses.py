@@ -120,6 +120,31 @@ def businesses_select(*, connection: Connection, business_ids: set[int]) -> tupl
     return len(added), len(removed)
 
 
+def identity_businesses_resume(*, identity: FreshBooksIdentity) -> list[int]:
+    """After a reconnect: businesses paused by the lost access stop saying "reconnect" at once
+    and catch up with a sync (a business hook), instead of waiting for the next scheduled one."""
+    paused = list(
+        ConnectedBusiness.objects.filter(
+            connection__identity=identity,
+            connection__disconnected_at__isnull=True,
+            active=True,
+            sync_state=ConnectedBusiness.SyncState.REAUTH_REQUIRED,
+        ).values_list("pk", "last_synced_at")
+    )
+    for business_pk, last_synced_at in paused:
+        ConnectedBusiness.objects.filter(pk=business_pk).update(
+            sync_state=(
+                ConnectedBusiness.SyncState.OK
+                if last_synced_at
+                else ConnectedBusiness.SyncState.NEVER
+            ),
+            last_error="",
+            updated_at=timezone.now(),
+        )
+        business_hooks.run_on_reconnect(business_pk)
+    return [business_pk for business_pk, _ in paused]
+
+
 def business_webhook_url(business: ConnectedBusiness) -> str:
     return f"{settings.PUBLIC_BASE_URL}/webhooks/freshbooks/{business.webhook_token}/"
 

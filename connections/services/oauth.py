@@ -12,6 +12,7 @@ from django.db import transaction
 
 from connections.freshbooks import FreshBooksClient, FreshBooksError, MalformedResponse, TokenSet
 from connections.models import Connection, FreshBooksIdentity
+from connections.services.businesses import identity_businesses_resume
 from connections.services.freshbooks_api import USER_AGENT, oauth_client
 from connections.services.tokens import identity_error_record, identity_tokens_store
 from integration_app.untrusted_text import storable_text
@@ -185,6 +186,7 @@ def oauth_complete(*, user, code: str | None) -> Connection:
         connection, _created = Connection.objects.update_or_create(
             user=user, identity=identity, defaults={"disconnected_at": None}
         )
+        identity_businesses_resume(identity=identity)
     if not profile.memberships:
         identity_error_record(
             identity_id=identity.pk,

@@ -18,6 +18,7 @@ from connections.freshbooks.errors import FreshBooksError, InvalidGrant
 from connections.freshbooks.oauth import TokenSet
 from connections.models import FreshBooksIdentity
 from connections.services.freshbooks_api import oauth_client
+from connections.services.notices import identity_reauth_notify
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ def _invalid_grant_settle(*, identity: FreshBooksIdentity, spent_refresh_token: 
     )
     identity.last_error_at = timezone.now()
     identity.save()
+    identity_reauth_notify(identity=identity)
 
 
 def identities_refresh_expiring() -> int:

@@ -9,8 +9,10 @@ Checks run in this order and the first failing one is the reason:
 5. `running_timer`      a timer is still running (`is_logged` false)
 6. `not_billable`       marked non-billable
 7. `left_out`           the user left it out: unticked it, or did not choose its client or project
-8. `internal`           internal time, or time on an internal project (not for a client)
-9. `no_client`          no client, or a client that has not been synced
+8. `internal`           time on an internal project (not for a client)
+9. `no_client`          no client (FreshBooks flags such time internal too: "no client" says
+                        what to fix), or a client that has not been synced
+   `internal`           then any other time FreshBooks flags internal
 10. `client_archived`   its client is archived or deleted in FreshBooks
 11. `fixed_price_project` its project is fixed-price (billed by amount, not by time)
 12. `no_rate`           no rate could be found (see rates.py)
@@ -132,17 +134,18 @@ def assess_entry(
     if left_out:
         return excluded(NotBilledReason.LEFT_OUT, left_out)
     project = catalog.projects.get(entry.project_id) if entry.project_id is not None else None
-    if entry.internal:
-        return excluded(NotBilledReason.INTERNAL, "Internal time is not billed to a client.")
     if project is not None and project.internal:
         return excluded(
             NotBilledReason.INTERNAL,
             f"Project '{project.title}' is internal: its time is not billed to a client.",
         )
+    # FreshBooks flags every entry without a client as internal: "no client" says what to fix.
     if entry.client_id is None:
         return excluded(
             NotBilledReason.NO_CLIENT, "The entry has no client; assign one to bill it."
         )
+    if entry.internal:
+        return excluded(NotBilledReason.INTERNAL, "Internal time is not billed to a client.")
     client = catalog.clients.get(entry.client_id)
     if client is None:
         return excluded(
@@ -189,7 +192,9 @@ def _unpriced(
 ) -> EntryAssessment:
     """No rate, or a zero rate: billed at 0.00 only when the run says so."""
     if resolved.rate is None:
-        reason, detail = NotBilledReason.NO_RATE, resolved.source.label
+        # Shown after a "No rate" label: the why alone ("Project 'X' has no rate set.").
+        why = resolved.source.label.removeprefix("No rate: ")
+        reason, detail = NotBilledReason.NO_RATE, why[:1].upper() + why[1:] + "."
     else:
         reason = NotBilledReason.ZERO_RATE
         detail = f"The rate is 0.00 ({resolved.source.label})."

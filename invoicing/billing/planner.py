@@ -193,6 +193,10 @@ def _priced(item: EntryAssessment, catalog: Catalog) -> PricedEntry:
     )
 
 
+# Entry ids named in a held-back message; the "Not billed" list has every one.
+IDS_LISTED = 5
+
+
 def _blocked_reason(
     blocking: list[EntryAssessment], line_count: int, options: BillingOptions
 ) -> str | None:
@@ -203,7 +207,9 @@ def _blocked_reason(
     ):
         ids = sorted(item.entry.id for item in blocking if item.reason == reason)
         if ids:
-            listed = ", ".join(f"#{entry_id}" for entry_id in ids)
+            listed = ", ".join(f"#{entry_id}" for entry_id in ids[:IDS_LISTED])
+            if len(ids) > IDS_LISTED:
+                listed += f" and {len(ids) - IDS_LISTED} more"
             noun = "entry has" if len(ids) == 1 else "entries have"
             reasons.append(f"{len(ids)} time {noun} {words} ({listed})")
     if reasons:
@@ -217,7 +223,11 @@ def _blocked_reason(
             f"this draft would have {line_count} lines but FreshBooks takes at most "
             f"{options.max_lines} lines from time on one invoice; {advice}"
         )
-    return ("Blocked: " + "; ".join(reasons) + ".") if reasons else None
+    if not reasons:
+        return None
+    # Pages put it after "Held back", so it says only why: "2 time entries have no rate (…)".
+    sentence = "; ".join(reasons)
+    return sentence[0].upper() + sentence[1:] + "."
 
 
 def _grouping_advice(grouping: str) -> str:

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from invoicing.models import DraftInvoice, InvoiceRun
+from invoicing.notices import run_failed_notify, run_ready_notify
 
 State = DraftInvoice.State
 FAILED_STATES = (State.FAILED, State.NEEDS_ATTENTION)
@@ -18,6 +19,7 @@ FAILED_STATES = (State.FAILED, State.NEEDS_ATTENTION)
 def invoice_run_refresh(*, run_id: int) -> InvoiceRun:
     with transaction.atomic():
         run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        previous_status = run.status
         counts = dict(
             DraftInvoice.objects.filter(run_id=run_id)
             .values_list("state")
@@ -55,4 +57,9 @@ def invoice_run_refresh(*, run_id: int) -> InvoiceRun:
                 "finished_at",
             ]
         )
+        if run.status != previous_status and run.status in finished_statuses:
+            if run.status == InvoiceRun.Status.COMPLETED_WITH_ERRORS:
+                run_failed_notify(run=run)
+            else:
+                run_ready_notify(run=run)
     return run

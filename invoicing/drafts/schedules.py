@@ -21,6 +21,7 @@ from invoicing.billing import BillingOptionsError, Period, period_from_preset
 from invoicing.drafts.errors import DraftError
 from invoicing.drafts.plan import invoice_run_create, invoice_run_preview
 from invoicing.models import InvoiceRun, InvoiceSchedule
+from invoicing.notices import run_failed_notify, run_ready_notify
 from invoicing.selectors import billing_context as billing_inputs
 
 logger = logging.getLogger(__name__)
@@ -119,10 +120,22 @@ def schedule_fire(*, schedule: InvoiceSchedule, occurrence: Occurrence) -> Invoi
             # Nobody saw this preview, made from fresh data a moment ago: create it as it is.
             run = invoice_run_create(run_id=run.pk, confirm_changes=False, refresh=False)
         except DraftError as error:
-            InvoiceRun.objects.filter(pk=run.pk).update(
-                status=InvoiceRun.Status.FAILED, error=error.message, finished_at=timezone.now()
-            )
-            run.refresh_from_db()
+            with transaction.atomic():
+                InvoiceRun.objects.filter(pk=run.pk).update(
+                    status=InvoiceRun.Status.FAILED,
+                    error=error.message,
+                    finished_at=timezone.now(),
+                )
+                run.refresh_from_db()
+                run_failed_notify(run=run)
+        else:
+            # A collision or nothing to create: no draft task will finish this run and say so.
+            if run.status == InvoiceRun.Status.FAILED:
+                run_failed_notify(run=run)
+            elif run.status == InvoiceRun.Status.COMPLETED:
+                run_ready_notify(run=run)
+    else:
+        run_ready_notify(run=run)
     logger.info("schedule %s fired run %s for %s", schedule.pk, run.pk, occurrence.key)
     return run
 
@@ -132,7 +145,7 @@ def _failed_run(
 ) -> InvoiceRun | None:
     try:
         with transaction.atomic():
-            return InvoiceRun.objects.create(
+            run = InvoiceRun.objects.create(
                 business=schedule.business,
                 trigger=InvoiceRun.Trigger.SCHEDULE,
                 schedule=schedule,
@@ -144,6 +157,8 @@ def _failed_run(
                 error=message,
                 finished_at=timezone.now(),
             )
+            run_failed_notify(run=run)
+            return run
     except IntegrityError:
         return None
 

@@ -185,66 +185,102 @@ def client_status(client: Client) -> str:
 
 def catalog_for(business: ConnectedBusiness) -> Catalog:
     """Every mirrored client, archived and deleted ones too, so their time says why it waits."""
-    clients = {
-        row.freshbooks_id: ClientFacts(
-            id=row.freshbooks_id,
-            name=str(row),
-            currency_code=row.currency_code or None,
-            status=client_status(row),
+    return catalogs_for([business.pk])[business.pk]
+
+
+def catalogs_for(business_pks: Iterable[int]) -> dict[int, Catalog]:
+    """`catalog_for` of many businesses in one query per mirror (the dashboard's estimates)."""
+    pks = list(business_pks)
+    parts: dict[int, dict[str, dict]] = {
+        pk: {
+            name: {}
+            for name in (
+                "clients",
+                "projects",
+                "services",
+                "team_members",
+                "business_service_rates",
+                "project_service_rates",
+            )
+        }
+        for pk in pks
+    }
+    for client in Client.objects.filter(business_id__in=pks):
+        parts[client.business_id]["clients"][client.freshbooks_id] = ClientFacts(
+            id=client.freshbooks_id,
+            name=str(client),
+            currency_code=client.currency_code or None,
+            status=client_status(client),
         )
-        for row in Client.objects.filter(business=business)
-    }
-    projects = {
-        row.freshbooks_id: ProjectFacts(
-            id=row.freshbooks_id,
-            title=str(row),
-            client_id=row.client_freshbooks_id,
-            billing_method=row.billing_method or None,
-            rate=row.rate,
-            is_fixed_price=row.is_fixed_price,
-            internal=isinstance(row.raw, dict) and row.raw.get("internal") is True,
+    for project in Project.objects.filter(business_id__in=pks):
+        parts[project.business_id]["projects"][project.freshbooks_id] = ProjectFacts(
+            id=project.freshbooks_id,
+            title=str(project),
+            client_id=project.client_freshbooks_id,
+            billing_method=project.billing_method or None,
+            rate=project.rate,
+            is_fixed_price=project.is_fixed_price,
+            internal=isinstance(project.raw, dict) and project.raw.get("internal") is True,
         )
-        for row in Project.objects.filter(business=business)
-    }
-    services = {
-        row.freshbooks_id: ServiceFacts(id=row.freshbooks_id, name=str(row))
-        for row in Service.objects.filter(business=business)
-    }
-    team_members = {
-        row.identity_id: TeamMemberFacts(id=row.identity_id, name=str(row), rate=row.billable_rate)
-        for row in TeamMember.objects.filter(business=business)
-    }
-    business_service_rates = {
-        row.service_freshbooks_id: row.rate for row in ServiceRate.objects.filter(business=business)
-    }
-    project_service_rates = {
-        (row.project_freshbooks_id, row.service_freshbooks_id): row.rate
-        for row in ProjectServiceRate.objects.filter(business=business)
-    }
-    return Catalog(
-        clients=clients,
-        projects=projects,
-        services=services,
-        team_members=team_members,
-        business_service_rates=business_service_rates,
-        project_service_rates=project_service_rates,
-    )
+    for service in Service.objects.filter(business_id__in=pks):
+        parts[service.business_id]["services"][service.freshbooks_id] = ServiceFacts(
+            id=service.freshbooks_id, name=str(service)
+        )
+    for member in TeamMember.objects.filter(business_id__in=pks):
+        parts[member.business_id]["team_members"][member.identity_id] = TeamMemberFacts(
+            id=member.identity_id, name=str(member), rate=member.billable_rate
+        )
+    for rate in ServiceRate.objects.filter(business_id__in=pks):
+        parts[rate.business_id]["business_service_rates"][rate.service_freshbooks_id] = rate.rate
+    for row in ProjectServiceRate.objects.filter(business_id__in=pks):
+        key = (row.project_freshbooks_id, row.service_freshbooks_id)
+        parts[row.business_id]["project_service_rates"][key] = row.rate
+    return {pk: Catalog(**parts[pk]) for pk in pks}
 
 
 def rate_rules_for(business: ConnectedBusiness) -> list[RateRule]:
-    return [
-        RateRule(
-            id=row.pk,
-            rate=row.rate,
-            client_id=row.client_freshbooks_id,
-            project_id=row.project_freshbooks_id,
-            service_id=row.service_freshbooks_id,
-            team_member_id=row.team_member_identity_id,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
+    return rate_rules_of([business.pk])[business.pk]
+
+
+def rate_rules_of(business_pks: Iterable[int]) -> dict[int, list[RateRule]]:
+    rules: dict[int, list[RateRule]] = {pk: [] for pk in business_pks}
+    for row in RateRuleRow.objects.filter(business_id__in=list(rules)):
+        rules[row.business_id].append(
+            RateRule(
+                id=row.pk,
+                rate=row.rate,
+                client_id=row.client_freshbooks_id,
+                project_id=row.project_freshbooks_id,
+                service_id=row.service_freshbooks_id,
+                team_member_id=row.team_member_identity_id,
+                valid_from=row.valid_from,
+                valid_to=row.valid_to,
+            )
         )
-        for row in RateRuleRow.objects.filter(business=business)
-    ]
+    return rules
+
+
+def billing_contexts_for(
+    businesses: list[ConnectedBusiness],
+) -> dict[int, tuple[BillingContext, BillingPolicy]]:
+    """`billing_context_for` (and the policy) of many businesses, in a fixed number of queries."""
+    pks = [business.pk for business in businesses]
+    catalogs = catalogs_for(pks)
+    rules = rate_rules_of(pks)
+    policies = {row.business_id: row for row in BillingPolicy.objects.filter(business_id__in=pks)}
+    contexts = {}
+    for business in businesses:
+        policy = policies.get(business.pk) or BillingPolicy(business=business)
+        contexts[business.pk] = (
+            BillingContext(
+                catalog=catalogs[business.pk],
+                rules=rules[business.pk],
+                business=business_facts(business, policy),
+                business_key=business_key(business),
+            ),
+            policy,
+        )
+    return contexts
 
 
 def candidate_entries(

@@ -212,15 +212,23 @@ def unbilled_by_client(business: ConnectedBusiness, *, today: date) -> list[Unbi
 
 def _unbilled_plan(business: ConnectedBusiness, *, today: date) -> tuple[BillingPlan, dict]:
     """The plan over the grouped unbilled time, and each group's seconds by its stand-in id."""
+    groups = list(unbilled_groups(unbilled_time_entries(business)))
+    context = billing_inputs.billing_context_for(business)
+    policy = billing_inputs.billing_policy_of(business)
+    return plan_over_groups(business, context, policy.unpriced, groups, today=today)
+
+
+def unbilled_groups(entries: QuerySet[TimeEntry]) -> QuerySet:
+    """Unbilled time summed per business, client, project, service, team member and flags."""
     on_open_draft = DraftEntry.objects.filter(
-        business_freshbooks_id=business.business_id,
+        business_freshbooks_id=OuterRef("business__business_id"),
         time_entry_freshbooks_id=OuterRef("freshbooks_id"),
         voided=False,
     )
-    groups = list(
-        unbilled_time_entries(business)
-        .annotate(on_draft=Exists(on_open_draft))
+    return (
+        entries.annotate(on_draft=Exists(on_open_draft))
         .values(
+            "business_id",
             "client_freshbooks_id",
             "project_freshbooks_id",
             "service_freshbooks_id",
@@ -236,6 +244,17 @@ def _unbilled_plan(business: ConnectedBusiness, *, today: date) -> tuple[Billing
         )
         .order_by()
     )
+
+
+def plan_over_groups(
+    business: ConnectedBusiness,
+    context: billing_inputs.BillingContext,
+    unpriced: str,
+    groups: list[dict],
+    *,
+    today: date,
+) -> tuple[BillingPlan, dict]:
+    """Each group priced as one entry at the rate valid on its latest day, without rounding."""
     zone = business.timezone or None
     facts = [
         TimeEntryFacts(
@@ -251,15 +270,13 @@ def _unbilled_plan(business: ConnectedBusiness, *, today: date) -> tuple[Billing
         )
         for group in groups
     ]
-    context = billing_inputs.billing_context_for(business)
-    policy = billing_inputs.billing_policy_of(business)
     options = billing_options_from(
         {
             "period": "custom",
             "start": local_date(min(group["first_at"] for group in groups), zone),
             "end": max(today, local_date(max(group["last_at"] for group in groups), zone)),
             "grouping": "single",
-            "unpriced": policy.unpriced,
+            "unpriced": unpriced,
         },
         today=today,
         defaults=RoundingPolicy(increment_minutes=0),

@@ -51,6 +51,20 @@ def invoice_run_for(business: ConnectedBusiness, run_pk: int) -> InvoiceRun:
     )
 
 
+def open_preview_for(business: ConnectedBusiness, run_pk: object) -> InvoiceRun | None:
+    """The business's run `run_pk` if it is still a preview; None for anything else (a stale,
+    foreign or malformed id in a fix link's `preview=` is ignored, never an error)."""
+    try:
+        pk = int(str(run_pk))
+    except ValueError:
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    return InvoiceRun.objects.filter(
+        business=business, pk=pk, status=InvoiceRun.Status.PREVIEWED
+    ).first()
+
+
 def rebill_run_for(business: ConnectedBusiness, draft: DraftInvoice, run_pk: int) -> InvoiceRun:
     """A re-bill run of `business` that replaces `draft`; anything else is a 404."""
     return get_object_or_404(

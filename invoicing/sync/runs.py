@@ -26,6 +26,7 @@ from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
 from integration_app.enqueue import SYNC_BUSINESS, enqueue_on_commit, publish_now
 from invoicing.models import SyncRun
+from invoicing.notices import sync_failed_notify
 from invoicing.sync import stages
 from invoicing.sync.lock import BusinessSyncLock
 
@@ -76,6 +77,12 @@ def sync_start_for_new_business(business_pk: int) -> None:
     """A newly connected business gets a full sync (a business hook, inside the connect)."""
     business = ConnectedBusiness.objects.get(pk=business_pk)
     sync_run_request(business=business, trigger="connect", full=True)
+
+
+def sync_start_after_reconnect(business_pk: int) -> None:
+    """A business paused by lost access catches up once reconnected (a business hook)."""
+    business = ConnectedBusiness.objects.get(pk=business_pk)
+    sync_run_request(business=business, trigger="reconnect")
 
 
 def sync_run_execute(*, run_id: int) -> SyncRun:
@@ -164,12 +171,15 @@ def _succeed(run: SyncRun) -> None:
 
 
 def _fail(run: SyncRun, message: str) -> None:
-    _finish(run, SyncRun.Status.FAILED, error=message)
-    ConnectedBusiness.objects.filter(pk=run.business_id).update(
-        sync_state=ConnectedBusiness.SyncState.ERROR,
-        last_error=message[:2000],
-        updated_at=timezone.now(),
-    )
+    """A failure retrying will not cure: the business shows it and its owner gets an email."""
+    with transaction.atomic():
+        _finish(run, SyncRun.Status.FAILED, error=message)
+        ConnectedBusiness.objects.filter(pk=run.business_id).update(
+            sync_state=ConnectedBusiness.SyncState.ERROR,
+            last_error=message[:2000],
+            updated_at=timezone.now(),
+        )
+        sync_failed_notify(run=run)
 
 
 def _interrupted(run: SyncRun, error: Exception) -> None:

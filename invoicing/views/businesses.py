@@ -27,6 +27,7 @@ from invoicing.money_format import format_money
 from invoicing.selectors import businesses as selectors
 from invoicing.selectors import previews as preview_selectors
 from invoicing.selectors import runs as run_selectors
+from invoicing.selectors.issues import issues_for_business
 from invoicing.sync.runs import sync_run_request
 
 ENTRIES_PER_PAGE = 50
@@ -127,6 +128,7 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
                 preview_selectors.open_previews(business, limit=PREVIEWS_LISTED), business
             ),
             "invoice_links": _invoice_links(business),
+            "issues": issues_for_business(business),
         },
         status=400 if filter_form.is_bound and not filter_form.is_valid() else 200,
     )

@@ -9,6 +9,10 @@ name in `settings.BUSINESSES_ADDED_REDIRECT` ("invoicing:onboarding", looked up 
 when it is used). That page asks for the standard rate of each of the user's businesses that has
 none and was never skipped, and goes straight on to the dashboard when there is nothing to ask;
 so connecting a business a second time, or skipping, never asks again.
+
+A fix link from a preview carries `preview=<run id>` (kept in a hidden field): once the rate is
+saved the preview is planned again with it and the person is back on the preview, where the
+client held back for want of that rate is now billed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connections.selectors import business_for_user
 from invoicing.billing.money import rate_text
+from invoicing.drafts import DraftError, invoice_run_select
 from invoicing.forms.rates import RateRuleForm, StandardRateForm, rule_initial, rule_prefill
 from invoicing.rates import (
     rate_rule_create,
@@ -33,6 +38,31 @@ from invoicing.rates import (
 )
 from invoicing.selectors import rate_rules as rule_selectors
 from invoicing.selectors import rates as selectors
+from invoicing.selectors import runs as run_selectors
+from invoicing.selectors.fix_links import PREVIEW_PARAMETER
+
+
+def _preview_to_return_to(request: HttpRequest, business):
+    """The open preview a fix link came from (`preview=` in the query or the form), or None."""
+    source = request.POST if request.method == "POST" else request.GET
+    return run_selectors.open_preview_for(business, source.get(PREVIEW_PARAMETER, ""))
+
+
+def _back_to_preview(request: HttpRequest, business, run) -> HttpResponse:
+    """Plan the preview again with the rate just saved (same choices), and show it."""
+    try:
+        invoice_run_select(
+            run_id=run.pk,
+            shown_entry_ids=(),
+            billed_entry_ids=(),
+            billed_lines=(),
+            user=request.user,
+        )
+    except DraftError as error:
+        messages.error(request, error.message)
+    else:
+        messages.info(request, "The preview below was planned again with this rate.")
+    return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
 
 
 def _rates_url(business, anchor: str = "") -> str:
@@ -56,6 +86,7 @@ def _rates_page(
             "overlaps": overlaps,
             "freshbooks": selectors.freshbooks_rates(business, names),
             "can_add_rule": bool(names.clients),
+            "preview_run": _preview_to_return_to(request, business),
         },
         status=status,
     )
@@ -82,6 +113,9 @@ def standard_rate(request: HttpRequest, business_pk: int) -> HttpResponse:
         messages.success(request, "Standard rate cleared: projects billed at it have no rate.")
     else:
         messages.success(request, f"Standard rate set to {rate_text(rate)} per hour.")
+    back_to = _preview_to_return_to(request, business)
+    if back_to is not None:
+        return _back_to_preview(request, business, back_to)
     return redirect(_rates_url(business, "standard-rate"))
 
 
@@ -99,6 +133,9 @@ def _rule_saved(request: HttpRequest, business, rule, verb: str) -> HttpResponse
     )
     for overlap in rule_selectors.overlaps_for_rule(business, rule):
         messages.warning(request, overlap.message)
+    back_to = _preview_to_return_to(request, business)
+    if back_to is not None:
+        return _back_to_preview(request, business, back_to)
     return redirect(_rates_url(business, "rules"))
 
 
@@ -108,7 +145,13 @@ def _rule_form_page(
     return render(
         request,
         "invoicing/rates/rule_form.html",
-        {"business": business, "form": form, "heading": heading, "rule": rule},
+        {
+            "business": business,
+            "form": form,
+            "heading": heading,
+            "rule": rule,
+            "preview_run": _preview_to_return_to(request, business),
+        },
         status=400 if form.is_bound else 200,
     )
 

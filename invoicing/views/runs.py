@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connections.selectors import business_for_user
+from invoicing.billing import NotBilledReason
 from invoicing.drafts import (
     DraftError,
     ReconnectRequired,
@@ -122,18 +123,33 @@ def _instant(text: object) -> datetime | None:
         return None
 
 
+UNPRICED = {str(NotBilledReason.NO_RATE), str(NotBilledReason.ZERO_RATE)}
+
+
 def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
     """What the preview part of a run page shows besides the snapshot itself."""
     preview = run.preview or {}
     not_billed = []
+    back_to = run.pk if run.is_preview else None
+    # A held-back draft links to each rate it waits for, once ("Set a rate for project X").
+    fixes: dict[object, dict[tuple[str, str], None]] = {}
     items = preview.get("not_billed", [])
     # Names for every fix link in one read, not four queries per unpriced row.
     names = rate_names(business) if any(item.get("rate_fix") for item in items) else None
     for item in items:
-        url, label = fix_link_for(business, item, names=names)
+        url, label = fix_link_for(business, item, names=names, preview_run_id=back_to)
         not_billed.append({**item, "fix_url": url, "fix_label": label})
+        if url and item.get("reason") in UNPRICED:
+            fixes.setdefault(item.get("client_id"), {})[(url, label)] = None
+    drafts = [
+        {**draft, "fixes": list(fixes.get(draft.get("client_id"), {}))}
+        if draft.get("blocked_reason")
+        else draft
+        for draft in preview.get("drafts", [])
+    ]
     freshness = preview.get("freshness") or {}
     return {
+        "preview": {**preview, "drafts": drafts},
         "not_billed": not_billed,
         "freshness": freshness,
         "freshness_at": _instant(freshness.get("at")),
@@ -184,6 +200,13 @@ def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
     return run_page(request, business, run_selectors.invoice_run_for(business, run_pk))
 
 
+ALREADY_APPROVED = (
+    InvoiceRun.Status.CREATING,
+    InvoiceRun.Status.COMPLETED,
+    InvoiceRun.Status.COMPLETED_WITH_ERRORS,
+)
+
+
 @login_required
 @require_POST
 def run_create(request: HttpRequest, business_pk: int, run_pk: int) -> HttpResponse:
@@ -211,6 +234,10 @@ def run_create(request: HttpRequest, business_pk: int, run_pk: int) -> HttpRespo
                 "Your choices are applied and nothing was created yet: check the preview, then "
                 "press “Create drafts”.",
             )
+        return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
+    if run.status in ALREADY_APPROVED:
+        # A second press, or the emailed approve link used again: nothing more is created.
+        messages.info(request, "These drafts were already approved; nothing more was created.")
         return redirect("invoices:run", business_pk=business.pk, run_pk=run.pk)
     try:
         run = invoice_run_create(run_id=run.pk, user=request.user)

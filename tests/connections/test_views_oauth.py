@@ -296,3 +296,35 @@ def test_hostile_text_in_me_is_stored_without_nul_or_bidirectional_controls():
     assert profile.first_name == "Eve\ufffd"
     assert profile.last_name == "evil"
     assert profile.memberships[0]["business"]["name"] == "Acme\ufffd oc"
+
+
+def test_reconnecting_resumes_the_paused_businesses_and_closes_the_reconnect_issue(
+    user_client, freshbooks, django_capture_on_commit_callbacks
+):
+    from connections.models import ConnectedBusiness
+    from invoicing.models import SyncRun
+    from tests.factories import ConnectedBusinessFactory, ConnectionFactory, IdentityFactory
+
+    identity = IdentityFactory(identity_id=777, state=FreshBooksIdentity.State.REAUTH_REQUIRED)
+    connection = ConnectionFactory(user=user_client.user, identity=identity)
+    business = ConnectedBusinessFactory(
+        connection=connection,
+        business_id=11,
+        sync_state=ConnectedBusiness.SyncState.REAUTH_REQUIRED,
+        last_error="FreshBooks access was lost.",
+    )
+    assert 'data-issue="reconnect"' in user_client.get(reverse("dashboard")).content.decode()
+    freshbooks.post(f"{freshbooks.api_url}/auth/oauth/token", json=token_body())
+    freshbooks.get(f"{freshbooks.api_url}/auth/api/v1/users/me", json=ME_BODY)
+    state = start_flow(user_client)
+
+    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+        user_client.get(reverse("connections:oauth_callback"), {"code": "c", "state": state})
+
+    business.refresh_from_db()
+    assert business.sync_state == ConnectedBusiness.SyncState.NEVER  # never synced before
+    assert SyncRun.objects.get(business=business).trigger == "reconnect"
+    assert len(enqueued) == 1
+    html = user_client.get(reverse("dashboard")).content.decode()
+    assert 'data-issue="reconnect"' not in html
+    assert "No open issues" in html

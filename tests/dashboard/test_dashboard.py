@@ -83,7 +83,8 @@ def test_lost_access_shows_a_banner_a_reconnect_button_and_hides_sync_now(client
 
     assert 'role="alert"' in html
     assert "FreshBooks access was lost" in html
-    assert html.count("Reconnect FreshBooks") == 2  # the banner and the connection's card
+    # The banner, the connection's card and the issues feed.
+    assert html.count("Reconnect FreshBooks") == 3
     row = business_row(html, business)
     assert 'data-health="reconnect"' in row
     assert reverse("invoicing:sync_now", args=[business.pk]) not in row

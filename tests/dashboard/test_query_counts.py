@@ -12,9 +12,12 @@ from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_MAX_QUERIES = 4
-# 21 + 1 for the previews waiting for "Create drafts", listed apart from the runs.
-BUSINESS_PAGE_MAX_QUERIES = 22
+# 4, + 2 for the issues feed (the businesses' state, their last scheduled runs) + 1 for unbilled
+# time summed per business + 8 to price it (one query per rate source, for every business at once).
+DASHBOARD_MAX_QUERIES = 15
+# 21 + 1 for the previews waiting for "Create drafts", listed apart from the runs, + 2 for the
+# issues feed.
+BUSINESS_PAGE_MAX_QUERIES = 24
 
 
 def connected_businesses(user, count: int) -> list[ConnectedBusiness]:
@@ -81,3 +84,23 @@ def test_the_business_page_query_count_does_not_grow_with_clients_and_entries(
     assert response.status_code == 200
     assert len(response.context["unbilled"]) == rows
     assert response.context["entries_page"].paginator.count == rows
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_the_dashboard_prices_every_businesss_unbilled_time_in_the_same_number_of_queries(
+    client, django_assert_max_num_queries, rows
+):
+    user = UserFactory()
+    businesses = connected_businesses(user, rows)
+    for business in businesses:
+        clients = add_clients(business, 2)
+        add_projects(business, clients)
+        add_entries(business, 4, clients=clients)  # 4 hours at 100.00
+    client.force_login(user)
+
+    with django_assert_max_num_queries(DASHBOARD_MAX_QUERIES):
+        response = client.get(reverse("dashboard"))
+
+    html = response.content.decode()
+    assert html.count("data-unbilled=") == rows
+    assert html.count('<td data-label="Amount (estimate)" class="number">$400.00</td>') == rows

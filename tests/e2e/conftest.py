@@ -53,6 +53,10 @@ def running_app(live_server, app_sandbox, settings, celery_worker_factory, monke
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     point_app_at(settings, app_sandbox)
     settings.PUBLIC_BASE_URL = live_server.url
+    # As `make run` does: invoice links open the sandbox's own invoice view.
+    settings.FRESHBOOKS_INVOICE_URL_TEMPLATE = (
+        f"{app_sandbox.url}/_sandbox/invoices/{{account_id}}/{{invoice_id}}"
+    )
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
     celery_worker_factory(sandbox_env(app_sandbox) | {"PUBLIC_BASE_URL": live_server.url})
     return live_server

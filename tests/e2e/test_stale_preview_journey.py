@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from invoicing.models import DraftInvoice, InvoiceRun, Project
+from invoicing.models import DraftInvoice, DraftLine, InvoiceRun, Project
 from tests.e2e.test_journey import connect_business, sign_up_and_confirm
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -87,6 +87,7 @@ def test_a_rate_changed_after_the_preview_shows_what_changed_and_creates_nothing
 
     page.get_by_role("button", name="Create drafts").click()
     page.wait_for_url(re.compile(r"/invoices/runs/\d+/changes/$"))
+    assert page.locator("h1").inner_text() == "Changed since the preview"
     assert page.get_by_text("Nothing was created.").is_visible()
     changes = page.locator("[data-changes]").first.inner_text()
     assert f"Line “{project.title}”" in page.content()
@@ -115,6 +116,11 @@ def test_a_rate_changed_after_the_preview_shows_what_changed_and_creates_nothing
     run.refresh_from_db()
     assert run.status == InvoiceRun.Status.COMPLETED, run.error
     assert run.drafts_total >= 1
+    # The confirmed preview is what was created: the rate FreshBooks holds now.
+    billed_rates = {
+        line.unit_cost for line in DraftLine.objects.filter(draft__run=run, name=project.title)
+    }
+    assert billed_rates == {new_rate}, billed_rates
     assert (
         not DraftInvoice.objects.filter(run=run)
         .filter(entries__time_entry_freshbooks_id=int(entry_id))

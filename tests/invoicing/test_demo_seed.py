@@ -71,7 +71,8 @@ def test_most_clients_bill_on_the_first_try_and_every_reason_to_hold_back_shows(
         NotBilledReason.NO_RATE,
         NotBilledReason.FIXED_PRICE_PROJECT,
         NotBilledReason.RUNNING_TIMER,
-        NotBilledReason.INTERNAL,  # time without a client: FreshBooks marks it internal
+        NotBilledReason.NO_CLIENT,  # time without a client, though FreshBooks flags it internal
+        NotBilledReason.INTERNAL,  # time on the internal project
         NotBilledReason.NOT_BILLABLE,
     ):
         assert reasons[reason] > 0, reason

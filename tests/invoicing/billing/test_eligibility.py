@@ -85,6 +85,21 @@ def test_time_without_a_rate_is_billed_at_zero_only_when_the_run_says_so():
     assert billed.rate.source.label.endswith("billed at 0.00 as chosen")
 
 
+def test_time_without_a_client_says_no_client_though_freshbooks_flags_it_internal():
+    result = verdict(replace(entry(1), client_id=None, project_id=None, internal=True))
+    assert result.reason == NotBilledReason.NO_CLIENT
+    assert result.detail == "The entry has no client; assign one to bill it."
+
+
+def test_time_on_an_internal_project_is_internal_even_without_a_client():
+    catalog = standard_catalog()
+    internal = replace(catalog.projects[WEBSITE], internal=True)
+    catalog = replace(catalog, projects={**catalog.projects, WEBSITE: internal})
+    result = verdict(replace(entry(1), client_id=None, internal=True), catalog=catalog)
+    assert result.reason == NotBilledReason.INTERNAL
+    assert "Project 'Website' is internal" in result.detail
+
+
 def test_time_on_an_internal_project_is_internal():
     catalog = standard_catalog()
     internal = replace(catalog.projects[WEBSITE], internal=True)
@@ -126,8 +141,7 @@ def test_non_billable_time_of_a_client_left_out_stays_non_billable():
 
 def test_the_no_rate_detail_explains_what_is_missing():
     result = verdict(entry(1, project_id=UNPRICED))
-    assert result.detail.startswith("No rate:")
-    assert "Unpriced" in result.detail
+    assert result.detail == ("Project 'Unpriced' has no billing method and no rate rule matches.")
 
 
 def test_period_boundaries_are_inclusive_local_days():
@@ -168,8 +182,8 @@ def test_checks_run_in_the_documented_order():
         ("started_at", utc("2024-05-10"), NotBilledReason.OUTSIDE_PERIOD),
         ("is_logged", True, NotBilledReason.RUNNING_TIMER),
         ("billable", True, NotBilledReason.NOT_BILLABLE),
-        ("internal", False, NotBilledReason.INTERNAL),
         ("client_id", ACME, NotBilledReason.NO_CLIENT),
+        ("internal", False, NotBilledReason.INTERNAL),
         ("project_id", WEBSITE, NotBilledReason.FIXED_PRICE_PROJECT),
     ]
     current = everything_wrong

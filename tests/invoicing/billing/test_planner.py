@@ -120,6 +120,15 @@ def test_an_entry_without_rate_blocks_its_clients_draft_and_says_which():
     }
 
 
+def test_a_held_back_message_names_a_few_entries_and_counts_the_rest():
+    result = plan([entry(1)] + [entry(n, project_id=UNPRICED) for n in range(2, 10)])
+
+    (acme,) = result.drafts
+    assert acme.blocked_reason.startswith(
+        "8 time entries have no rate (#2, #3, #4, #5, #6 and 3 more); set a rate"
+    )
+
+
 def test_zero_rated_entries_block_the_draft_unless_the_run_bills_them_at_zero():
     rules = [RateRule(id=1, rate=Decimal("0.00"), client_id=ACME, service_id=DESIGN)]
     entries = [entry(1), entry(2, service_id=DESIGN), entry(3, service_id=DESIGN)]

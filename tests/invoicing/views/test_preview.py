@@ -8,8 +8,10 @@ sandbox: tests/invoicing/sync/test_fresh_data.py, tests/invoicing/drafts/test_st
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.test import Client as BrowserClient
@@ -162,6 +164,34 @@ def test_no_client_ticked_is_refused_next_to_the_field_and_nothing_is_kept(owner
     assert not InvoiceRun.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["clients", "projects"])
+def test_another_tenants_client_or_project_in_the_pickers_is_refused_and_nothing_is_kept(
+    owner, business, field
+):
+    other = ConnectedBusinessFactory()
+    Client.objects.create(business=other, freshbooks_id=90, display_name="Their client")
+    Project.objects.create(
+        business=other, freshbooks_id=91, title="Theirs", client_freshbooks_id=90
+    )
+    TimeEntry.objects.create(
+        business=other,
+        freshbooks_id=900,
+        client_freshbooks_id=90,
+        project_freshbooks_id=91,
+        started_at=STARTED,
+        duration_seconds=3600,
+        billable=True,
+    )
+    tampered = {"clients": ["10", "90"], "projects": ["70", "71", "72", "91"]}[field]
+
+    response = owner.post(url("new", business), form_data(**{field: tampered}))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field], response.context["form"].errors
+    assert "is not one of the available choices" in response.content.decode()
+    assert not InvoiceRun.objects.exists()
+
+
 def test_an_unticked_entry_is_left_out_and_can_be_ticked_back(owner, business):
     run = preview(business)
 
@@ -274,6 +304,21 @@ def test_the_preview_starts_with_a_summary_and_shows_money_in_each_currency_form
     assert page.index('id="preview-summary"') < page.index("invoice-card")
 
 
+def test_the_rate_column_shows_the_full_precision_rate_and_amounts_are_rounded_to_cents(
+    owner, business
+):
+    Project.objects.filter(freshbooks_id=71).update(rate=Decimal("12.345"))
+
+    run = preview(business)
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+
+    design = page[page.index('class="line-name">Design') :]
+    design = design[: design.index("</tr>")]
+    assert '<td class="number" data-label="Rate">$12.345</td>' in design
+    assert '<td class="number" data-label="Amount">$12.35</td>' in design  # 1 h × 12.345
+    assert '<td class="number" data-label="Rate">$120.00</td>' in page  # Website, as it was
+
+
 def test_the_business_page_shows_amounts_in_their_currency_format(owner, business):
     page = owner.get(reverse("invoicing:business", args=[business.pk])).content.decode()
 
@@ -301,8 +346,8 @@ def test_time_without_a_client_on_an_internal_project_or_of_an_archived_client_s
     Project.objects.create(
         business=business, freshbooks_id=73, title="Team offsite", raw={"internal": True}
     )
-    add_entry(business, 600, client=None, project=None)
-    add_entry(business, 601, client=None, project=73)
+    add_entry(business, 600, client=None, project=None, internal=True)  # as FreshBooks flags it
+    add_entry(business, 601, client=None, project=73, internal=True)
     add_entry(business, 602, client=12, project=None)
     add_entry(business, 603, client=13, project=None)
 
@@ -311,7 +356,7 @@ def test_time_without_a_client_on_an_internal_project_or_of_an_archived_client_s
     reasons = {
         item["entry_id"]: (item["reason"], item["detail"]) for item in run.preview["not_billed"]
     }
-    assert reasons[600][0] == "no_client"
+    assert reasons[600] == ("no_client", "The entry has no client; assign one to bill it.")
     assert reasons[601] == (
         "internal",
         "Project 'Team offsite' is internal: its time is not billed to a client.",
@@ -337,9 +382,7 @@ def test_unpriced_time_is_held_left_unbilled_or_billed_as_a_0_00_line_as_chosen(
     left = preview(business, unpriced="leave_unbilled")
     zero = preview(business, unpriced="bill_zero")
 
-    assert held.preview["drafts"][0]["blocked_reason"].startswith(
-        "Blocked: 1 time entry has no rate"
-    )
+    assert held.preview["drafts"][0]["blocked_reason"].startswith("1 time entry has no rate (#700)")
     assert left.preview["drafts"][0]["blocked_reason"] is None
     assert 700 in {item["entry_id"] for item in left.preview["not_billed"]}
     favours = next(line for line in zero.preview["drafts"][0]["lines"] if line["name"] == "Favours")
@@ -350,6 +393,49 @@ def test_unpriced_time_is_held_left_unbilled_or_billed_as_a_0_00_line_as_chosen(
     )
     page = owner.get(url("run", business, run_pk=left.pk)).content.decode()
     assert "Favours" in page and "no billing method" in page
+
+
+def words_of(html: str) -> str:
+    """The page as text: tags dropped, white space collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_held_back_time_is_explained_once_without_doubled_words(owner, business):
+    favours = Project.objects.create(
+        business=business,
+        freshbooks_id=74,
+        title="Favours",
+        client_freshbooks_id=10,
+        billing_method="project_rate",
+        rate=Decimal("50.00"),
+    )
+    add_entry(business, 700, project=74, seconds=1800)
+    seen = preview(business)
+    favours.billing_method, favours.rate = "", None  # the rate is gone since the preview
+    favours.save()
+    held = preview(business)
+    left = preview(business, unpriced="leave_unbilled")
+    owner.post(url("run_create", business, run_pk=seen.pk))
+
+    def text(address):
+        return words_of(owner.get(address).content.decode())
+
+    held_page, left_page = (
+        text(url("run", business, run_pk=held.pk)),
+        text(url("run", business, run_pk=left.pk)),
+    )
+    changes = text(url("run_changes", business, run_pk=seen.pk))
+    business_page = text(reverse("invoicing:business", args=[business.pk]))
+
+    why = "1 time entry has no rate (#700)"
+    assert f"Held back {why}" in held_page
+    assert f"Held back: {why}" in business_page
+    assert f"Now held back: {why}" in changes
+    assert "No rate Project 'Favours' has no billing method" in left_page
+    for page in (held_page, left_page, changes, business_page):
+        assert "Blocked" not in page
+        assert "No rate No rate" not in page and "No rate: " not in page
+        assert "Held back: Held back" not in page
 
 
 def test_the_standard_rate_fix_links_to_the_rates_page(owner, business):
@@ -366,7 +452,102 @@ def test_the_standard_rate_fix_links_to_the_rates_page(owner, business):
 
     page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
     rates = reverse("invoicing:rates", kwargs={"business_pk": business.pk})
-    assert f'href="{rates}#standard-rate">Set the standard rate</a>' in page
+    assert f'href="{rates}?preview={run.pk}#standard-rate">Set the standard rate</a>' in page
+
+
+def held_back_by(business, **project):
+    """Acme's project Favours (74) without a rate and half an hour on it: Acme is held back."""
+    Project.objects.create(
+        business=business, freshbooks_id=74, title="Favours", client_freshbooks_id=10, **project
+    )
+    add_entry(business, 700, project=74, seconds=1800)
+    run = preview(business)
+    assert [d["client_name"] for d in run.preview["drafts"] if d["blocked_reason"]] == ["Acme Corp"]
+    return run
+
+
+def fix_link_of(owner, business, run, label):
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+    return unescape(re.search(rf'href="([^"]+)">{label}</a>', page).group(1))
+
+
+def acme_held_back(run) -> bool:
+    run.refresh_from_db()
+    return any(
+        d["blocked_reason"] for d in run.preview["drafts"] if d["client_name"] == "Acme Corp"
+    )
+
+
+def test_a_rate_set_from_a_preview_fix_link_brings_the_person_back_to_the_preview_replanned(
+    owner, business
+):
+    run = held_back_by(business)
+    link = fix_link_of(owner, business, run, "Set a rate for project Favours")
+    assert link.endswith(f"?client=10&project=74&preview={run.pk}")
+    page = owner.get(url("run", business, run_pk=run.pk)).content.decode()
+    card_fixes = page[page.index("data-fixes") : page.index("</ul>", page.index("data-fixes"))]
+    assert card_fixes.count("<a ") == 1  # on the held-back card, once
+    assert ">Set a rate for project Favours</a>" in card_fixes
+
+    form_page = owner.get(link).content.decode()
+    assert f'<input type="hidden" name="preview" value="{run.pk}">' in form_page
+    assert f"Back to preview #{run.pk}" in form_page
+    response = owner.post(link, {"client": "10", "project": "74", "rate": "40", "preview": run.pk})
+
+    assert response.status_code == 302
+    assert response["Location"] == url("run", business, run_pk=run.pk)
+    assert not acme_held_back(run)
+    acme = next(d for d in run.preview["drafts"] if d["client_name"] == "Acme Corp")
+    assert Decimal(acme["total"]) == Decimal("355.00")  # 335.00 + 0.5 h × 40
+    assert "planned again with this rate" in owner.get(response["Location"]).content.decode()
+
+
+def test_the_standard_rate_set_from_a_preview_fix_link_brings_the_person_back(owner, business):
+    run = held_back_by(business, billing_method="business_rate")
+    link = fix_link_of(owner, business, run, "Set the standard rate")
+    rates = reverse("invoicing:rates", kwargs={"business_pk": business.pk})
+    assert link == f"{rates}?preview={run.pk}#standard-rate"
+    assert f'name="preview" value="{run.pk}"' in owner.get(link).content.decode()
+
+    response = owner.post(
+        reverse("invoicing:standard_rate", kwargs={"business_pk": business.pk}),
+        {"standard_rate": "60", "preview": str(run.pk)},
+    )
+
+    assert response["Location"] == url("run", business, run_pk=run.pk)
+    assert not acme_held_back(run)
+
+
+@pytest.mark.parametrize(
+    "preview_id", ["theirs", "created", "discarded", "abc", "99999999999999999999"]
+)
+def test_a_preview_id_that_is_not_an_open_preview_of_the_business_is_ignored(
+    owner, business, preview_id
+):
+    run = held_back_by(business)
+    theirs = ConnectedBusinessFactory()
+    their_run = preview(theirs)
+    their_preview = their_run.preview
+    closed = {
+        "created": InvoiceRun.Status.COMPLETED,
+        "discarded": InvoiceRun.Status.DISCARDED,
+    }
+    if preview_id in closed:
+        InvoiceRun.objects.filter(pk=run.pk).update(status=closed[preview_id])
+    value = {"theirs": their_run.pk, "created": run.pk, "discarded": run.pk}.get(
+        preview_id, preview_id
+    )
+    before = InvoiceRun.objects.values("preview", "status").get(pk=run.pk)
+
+    response = owner.post(
+        reverse("invoicing:rate_rule_new", kwargs={"business_pk": business.pk}),
+        {"client": "10", "project": "74", "rate": "40", "preview": value},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("/rates/#rules")
+    assert InvoiceRun.objects.values("preview", "status").get(pk=run.pk) == before
+    assert InvoiceRun.objects.get(pk=their_run.pk).preview == their_preview
 
 
 def test_the_billing_defaults_and_the_schedule_name_the_same_two_choices(owner, business):
@@ -445,6 +626,9 @@ def test_a_preview_whose_data_did_not_change_is_created_at_once(owner, business)
 
     assert response["Location"] == url("run", business, run_pk=run.pk)
     assert DraftInvoice.objects.count() == 2
+    page = words_of(owner.get(response["Location"]).content.decode())
+    assert "The preview this run was made from" in page
+    assert "Will be created" not in page and "Planned" in page
 
 
 def test_a_discarded_preview_creates_nothing_and_is_listed_apart(owner, business):
