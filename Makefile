@@ -65,6 +65,10 @@ lint-imports: $(VENV)/.dev-installed
 lint-types: $(VENV)/.dev-installed
 	APP_ENV=development $(BIN)/mypy
 
+# Every benchmark at a small size (a few minutes); FULL=1 at the sizes of bench/README.md's targets.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench $(if $(FULL),--full)
+
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

@@ -6,8 +6,9 @@
 Seeds the sandbox with unbilled time over many clients, mirrors it, adds latency to every sandbox
 call, then previews and creates the drafts with real Celery worker processes (one task per draft).
 Prints:
-- API calls made against the minimum: one POST per draft, one billed-marking PUT per entry, and
-  no reconciliation lookup (nothing failed, so none is needed);
+- API writes made against the minimum: one POST per draft, one billed-marking PUT per entry, and
+  no reconciliation lookup (nothing failed, so none is needed); the fresh-data reads the preview
+  and the create each make before planning are listed by route;
 - wall time against calls x latency / concurrency (the floor the added latency sets).
 """
 
@@ -41,6 +42,8 @@ class Workers:
             sandbox,
             broker_key_prefix=self.prefix,
             CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+            # A worker says it is ready at INFO.
+            LOG_LEVEL="info",
         )
         self.processes = [
             WorkerProcess(
@@ -172,11 +175,22 @@ def main() -> None:
         print(
             f"preview: {planned_at - started:.2f}s, plan + reserve: {created_at - planned_at:.2f}s"
         )
+        writes = calls.get(INVOICE_POST, 0) + calls.get(ENTRY_PUT, 0)
+        reads = calls["total"] - writes
         print(
             f"API calls: {calls['total']} (POST invoices {calls.get(INVOICE_POST, 0)}, "
             f"PUT time entries {calls.get(ENTRY_PUT, 0)}, "
-            f"invoice lookups {calls.get(INVOICE_LIST, 0)}); minimum {minimum}; "
-            f"ratio {calls['total'] / minimum:.2f}"
+            f"invoice lookups {calls.get(INVOICE_LIST, 0)}, fresh-data reads {reads}); "
+            f"writes {writes} vs minimum {minimum}; ratio {writes / minimum:.2f}"
+        )
+        print(
+            "  fresh-data reads: the preview and the create each re-read the business's time and "
+            "rates before planning (so a preview never goes stale); by route: "
+            + ", ".join(
+                f"{route} {count}"
+                for route, count in sorted(calls.items())
+                if route not in (INVOICE_POST, ENTRY_PUT, "total")
+            )
         )
         print(
             f"wall time (create to done): {wall:.1f}s; floor calls x {arguments.latency_ms} ms / "

@@ -1,16 +1,21 @@
 """Full sync throughput, API calls and memory, against the sandbox with added latency.
 
     .venv/bin/python bench/sync.py [--entries 50000] [--baseline-entries 5000] [--latency-ms 20]
+                                   [--sdk]
 
 Prints entries per second, the time-entry list calls against the minimum (one per page of 100),
 the wall time against the floor set by latency (pages × latency), and the peak Python memory of the
 large sync against the baseline sync measured in the same run (flat memory means a ratio near 1).
+With ``--sdk``, the peer: the official ``freshbooks-sdk`` (a bench-only dependency) pointed at the
+same sandbox with ``FRESHBOOKS_API_URL``, only listing the large sync's time entries page by page
+with the same latency; the app's whole sync should take no longer than that listing alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 import tracemalloc
 
@@ -44,6 +49,7 @@ def measure_full_sync(sandbox, *, entries: int, latency_ms: int) -> dict:
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     assert mirrored == expected, (mirrored, expected)
     return {
+        "business": business,
         "entries": expected,
         "seconds": elapsed,
         "peak_bytes": peak,
@@ -53,11 +59,45 @@ def measure_full_sync(sandbox, *, entries: int, latency_ms: int) -> dict:
     }
 
 
+def measure_sdk_listing(sandbox, business, *, expected: int) -> float:
+    """Seconds the official SDK takes to list every time entry of the business, 100 a page."""
+    os.environ["FRESHBOOKS_API_URL"] = sandbox.url
+    from freshbooks import Client, FilterBuilder, PaginateBuilder
+
+    business.refresh_from_db()
+    sdk = Client(
+        client_id=sandbox.client_id,
+        access_token=business.connection.identity.access_token,
+        auto_retry=False,
+    )
+    # The same listing the app's sync asks for: every member's entries, deleted and running ones.
+    filters = (
+        FilterBuilder()
+        .boolean("include_deleted", True)
+        .boolean("include_unlogged", True)
+        .boolean("team", True)
+    )
+    listed, page = 0, 1
+    started = time.perf_counter()
+    while True:
+        result = sdk.time_entries.list(
+            business.business_id, builders=[filters, PaginateBuilder(page, 100)]
+        )
+        listed += len(result.data["time_entries"])
+        if page >= result.pages.pages:
+            break
+        page += 1
+    elapsed = time.perf_counter() - started
+    assert listed == expected, (listed, expected)
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=50_000)
     parser.add_argument("--baseline-entries", type=int, default=5_000)
     parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--sdk", action="store_true", help="time the official SDK's listing too")
     args = parser.parse_args()
 
     with bench_database(), bench_sandbox() as sandbox:
@@ -66,6 +106,11 @@ def main() -> None:
             sandbox, entries=args.baseline_entries, latency_ms=args.latency_ms
         )
         large = measure_full_sync(sandbox, entries=args.entries, latency_ms=args.latency_ms)
+        sdk_seconds = (
+            measure_sdk_listing(sandbox, large["business"], expected=large["entries"])
+            if args.sdk
+            else None
+        )
 
     for label, result in (("baseline", baseline), ("large", large)):
         floor = result["total_calls"] * args.latency_ms / 1000
@@ -78,6 +123,12 @@ def main() -> None:
             f"all calls {result['total_calls']}; "
             f"wall vs latency floor {result['seconds'] / floor:.2f}x; "
             f"peak Python memory {result['peak_bytes'] / 1e6:.1f} MB"
+        )
+    if sdk_seconds is not None:
+        print(
+            f"freshbooks-sdk only listing the large sync's {large['entries']} entries: "
+            f"{sdk_seconds:.2f}s = {large['entries'] / sdk_seconds:.0f} entries/s; the app's "
+            f"whole sync is {sdk_seconds / large['seconds']:.2f}x as fast"
         )
     print(
         f"peak memory ratio large/baseline: {large['peak_bytes'] / baseline['peak_bytes']:.2f} "

@@ -6,11 +6,13 @@
 
 Two gunicorns with the same ``--workers`` and ``--threads`` serve the same WSGI module, settings and
 middleware: one the app (``POST /webhooks/freshbooks/<token>/``), the other a bench-only URLconf
-whose view returns 200 (``bench/webhook_bare_settings.py``, ``bench/webhook_bare_urls.py``). One
+whose view returns 200 (``bench/webhook_bare_settings.py``, ``bench/webhook_bare_urls.py``), and
+the physical floor on that second server: a view that does one durable INSERT of the body. One
 load generator in this process (a pool of ``--concurrency`` threads with keep-alive
 ``http.client`` connections, to 127.0.0.1 only) sends both the same validly signed ``time_entry``
 deliveries, after a warm-up, in rounds that alternate which target goes first. Prints requests
-per second and p50 / p99 latency of each and the ingest / bare ratios.
+per second and p50 / p99 latency of each, and the ingest / bare and ingest / floor ratios. Both
+servers keep database connections across requests, as in production.
 
 A real Celery worker (queue ``webhooks``) then processes what the endpoint accepted (with
 ``--process-during-load`` it runs during the load instead): each delivery names a time entry
@@ -133,9 +135,15 @@ def start_worker(env: dict[str, str], *, concurrency: int, log_dir: Path):
         concurrency=concurrency,
         hostname="bench-webhooks",
         log_path=log_dir / "celery-worker.log",
-        env=env,
+        # The worker says it is ready at INFO; the servers keep the quieter level.
+        env={**env, "LOG_LEVEL": "info"},
     )
-    worker.wait_ready(timeout=90)
+    try:
+        worker.wait_ready(timeout=90)
+    except BaseException:
+        print(f"--- {worker.name} log ---\n{worker.log()[-3000:]}", file=sys.stderr)
+        worker.stop()
+        raise
     return worker
 
 
@@ -286,6 +294,14 @@ def wait_settled(business, timeout: float) -> Counter:
         time.sleep(0.25)
 
 
+def create_floor_table() -> None:
+    from django.db import connection
+    from webhook_bare_urls import FLOOR_TABLE_SQL
+
+    with connection.cursor() as cursor:
+        cursor.execute(FLOOR_TABLE_SQL)
+
+
 def report_line(label: str, measured: Measured) -> str:
     statuses = ", ".join(f"{status}: {n}" for status, n in sorted(measured.statuses.items()))
     return (
@@ -293,6 +309,14 @@ def report_line(label: str, measured: Measured) -> str:
         f"= {measured.per_second:7.0f} req/s; p50 {measured.percentile(0.50) * 1000:6.1f} ms; "
         f"p99 {measured.percentile(0.99) * 1000:6.1f} ms; HTTP {statuses}; "
         f"load generator CPU {measured.cpu_seconds / measured.seconds:.0%} of one core"
+    )
+
+
+def ratio_line(label: str, measured: Measured, baseline: Measured) -> str:
+    return (
+        f"{label}: throughput {measured.per_second / baseline.per_second:.2f}x; "
+        f"p50 latency {measured.percentile(0.5) / baseline.percentile(0.5):.2f}x; "
+        f"p99 latency {measured.percentile(0.99) / baseline.percentile(0.99):.2f}x"
     )
 
 
@@ -335,13 +359,17 @@ def main() -> None:
         deliveries = signed_deliveries(business, entry_ids, verifier, total)
         warmup, measured_deliveries = deliveries[: args.warmup], deliveries[args.warmup :]
 
-        env = app_env(sandbox, broker_key_prefix=prefix)
+        # Servers keep their database connections as in production (tests' settings close them
+        # after every request, which would measure connection set-up instead).
+        env = app_env(sandbox, broker_key_prefix=prefix, DATABASE_CONN_MAX_AGE="60")
         ingest_port, bare_port = free_port(HOST), free_port(HOST)
         token = business.webhook_token
         urls = {
             "bare view": f"http://{HOST}:{bare_port}/bare/{token}/",
+            "floor": f"http://{HOST}:{bare_port}/floor/{token}/",
             "ingest": f"http://{HOST}:{ingest_port}/webhooks/freshbooks/{token}/",
         }
+        create_floor_table()
         children: list = []
         worker = None
         try:
@@ -396,7 +424,8 @@ def main() -> None:
             business=business, freshbooks_id__in=entry_ids, active=True
         ).count()
 
-    bare_result, ingest_result = results["bare view"], results["ingest"]
+    bare_result, floor_result = results["bare view"], results["floor"]
+    ingest_result = results["ingest"]
     worker_when = "during" if args.process_during_load else "after"
     print(
         f"gunicorn: {args.workers} workers x {args.threads} threads each; load: {args.requests} "
@@ -405,13 +434,11 @@ def main() -> None:
         f"the load; {os.cpu_count()} CPUs, load average {load_before:.1f} before the run and "
         f"{load_after:.1f} after the load (other processes skew both targets)"
     )
-    print(report_line("bare view", bare_result))
-    print(report_line("ingest", ingest_result))
-    print(
-        f"ingest / bare: throughput {ingest_result.per_second / bare_result.per_second:.2f}x; "
-        f"p50 latency {ingest_result.percentile(0.5) / bare_result.percentile(0.5):.2f}x; "
-        f"p99 latency {ingest_result.percentile(0.99) / bare_result.percentile(0.99):.2f}x"
-    )
+    for label, result in results.items():
+        print(report_line(label, result))
+    for label, baseline in (("bare", bare_result), ("floor", floor_result)):
+        print(ratio_line(f"ingest / {label}", ingest_result, baseline))
+    print(ratio_line("floor / bare", floor_result, bare_result))
     settled = counts["done"] + counts["coalesced"]
     drained = settled_at - worker_ready
     print(

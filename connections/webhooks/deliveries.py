@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 
 from connections.models import (
     ACTIVE_BUSINESSES,
     ConnectedBusiness,
     WebhookDelivery,
+    WebhookSubscription,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,10 +70,40 @@ class IngestResult:
     delivery_id: int | None = None
 
 
-def business_for_token(token: str) -> ConnectedBusiness | None:
+def business_and_signing_for_token(
+    token: str,
+) -> tuple[ConnectedBusiness, list[WebhookSubscription]] | None:
+    """The business the token names and its verified subscriptions (the signing keys), read in
+    one query: the endpoint's only read, since every delivery needs both."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return ConnectedBusiness.objects.filter(ACTIVE_BUSINESSES, webhook_token=token).first()
+    rows = list(
+        ConnectedBusiness.objects.filter(ACTIVE_BUSINESSES, webhook_token=token)
+        .annotate(
+            signing=FilteredRelation(
+                "webhook_subscriptions", condition=Q(webhook_subscriptions__verified=True)
+            ),
+            signing_pk=F("signing__pk"),
+            signing_event=F("signing__event"),
+            signing_verifier=F("signing__verifier"),
+        )
+        .order_by("pk", "signing_pk")
+    )
+    if not rows:
+        return None
+    business = rows[0]
+    signing = [
+        WebhookSubscription(
+            pk=row.signing_pk,
+            business=business,
+            event=row.signing_event,
+            verifier=row.signing_verifier,
+            verified=True,
+        )
+        for row in rows
+        if row.pk == business.pk and row.signing_pk is not None
+    ]
+    return business, signing
 
 
 def stored_headers(headers: dict[str, str]) -> dict[str, str]:

@@ -8,7 +8,6 @@ hour, so a flood cannot fill the database.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from connections.models import (
@@ -24,7 +23,7 @@ from connections.webhooks.deliveries import (
     IngestResult,
     Signature,
     Status,
-    business_for_token,
+    business_and_signing_for_token,
     delivery_reject,
     delivery_row,
     positive_int,
@@ -43,15 +42,20 @@ from integration_app.enqueue import (
 
 def webhook_delivery_receive(*, token: str, incoming: IncomingDelivery) -> IngestResult:
     """Interpret one POST to ``/webhooks/freshbooks/<token>/``; never raises for bad input."""
-    business = business_for_token(token)
-    if business is None:
+    found = business_and_signing_for_token(token)
+    if found is None:
         return IngestResult(404, "unknown webhook")
-    return webhook_delivery_receive_for(business=business, incoming=incoming)
+    business, signing = found
+    return webhook_delivery_receive_for(business=business, incoming=incoming, signing=signing)
 
 
 def webhook_delivery_receive_for(
-    *, business: ConnectedBusiness, incoming: IncomingDelivery
+    *,
+    business: ConnectedBusiness,
+    incoming: IncomingDelivery,
+    signing: list[WebhookSubscription] | None = None,
 ) -> IngestResult:
+    """``signing``: the business's verified subscriptions when the caller read them already."""
     if incoming.too_large:
         return delivery_reject(
             business=business,
@@ -82,25 +86,28 @@ def webhook_delivery_receive_for(
         )
     if fields["name"] == VERIFY_EVENT:
         return verification_receive(business=business, incoming=incoming, fields=fields)
-    return _event_receive(business=business, incoming=incoming, fields=fields)
+    return _event_receive(business=business, incoming=incoming, fields=fields, signing=signing)
 
 
 # -- event deliveries -------------------------------------------------------------------------
 
 
 def _signing_subscription(
-    *, business: ConnectedBusiness, name: str, signature: str, fields: dict[str, str]
+    *,
+    business: ConnectedBusiness,
+    name: str,
+    signature: str,
+    fields: dict[str, str],
+    signing: list[WebhookSubscription] | None,
 ) -> tuple[WebhookSubscription | None, str]:
     """The subscription whose verifier signed the delivery, and the signature state.
 
     The event's noun picks the subscription; an event the app never subscribed to is checked
     against every verified subscription of the business, so it can be stored and ignored.
     """
-    verified = [
-        subscription
-        for subscription in business.webhook_subscriptions.filter(verified=True)
-        if subscription.verifier
-    ]
+    if signing is None:
+        signing = list(business.webhook_subscriptions.filter(verified=True))
+    verified = [subscription for subscription in signing if subscription.verifier]
     if not verified:
         return None, Signature.NO_KEY
     noun = name.split(".", 1)[0]
@@ -132,7 +139,11 @@ def _ignore_reason(*, business: ConnectedBusiness, fields: dict[str, str]) -> st
 
 
 def _event_receive(
-    *, business: ConnectedBusiness, incoming: IncomingDelivery, fields: dict[str, str]
+    *,
+    business: ConnectedBusiness,
+    incoming: IncomingDelivery,
+    fields: dict[str, str],
+    signing: list[WebhookSubscription] | None,
 ) -> IngestResult:
     if not incoming.signature:
         return delivery_reject(
@@ -144,7 +155,11 @@ def _event_receive(
             fields=fields,
         )
     subscription, signature = _signing_subscription(
-        business=business, name=fields["name"], signature=incoming.signature, fields=fields
+        business=business,
+        name=fields["name"],
+        signature=incoming.signature,
+        fields=fields,
+        signing=signing,
     )
     if subscription is None:
         reason = "bad signature" if signature == Signature.INVALID else "no verified subscription"
@@ -169,8 +184,9 @@ def _event_receive(
         processed_at=timezone.now() if ignore_reason else None,
         next_attempt_at=incoming.received_at,
     )
-    with transaction.atomic():
-        row.save()
-        if not ignore_reason:
-            enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, row.pk)
+    # One INSERT in autocommit (the view runs outside a transaction): committed in one round trip,
+    # before the task is sent and before the 200.
+    row.save()
+    if not ignore_reason:
+        enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, row.pk)
     return IngestResult(200, "ignored" if ignore_reason else "ok", row.pk)

@@ -25,6 +25,7 @@ from invoicing.models import (
     TimeEntry,
 )
 from invoicing.sync import mappers
+from invoicing.sync.prefetch import one_ahead
 from invoicing.sync.store import (
     MAX_SKIP_REASONS,
     BatchOutcome,
@@ -113,7 +114,7 @@ def _walk(
     object_name: str,
     key: str = "freshbooks_id",
 ) -> None:
-    for page in pages(context.start_page(stage)):
+    for page in one_ahead(pages(context.start_page(stage))):
         with transaction.atomic():
             outcome = mirror_upsert(
                 model=model,

@@ -1,4 +1,4 @@
-"""Batch upserts of FreshBooks objects into the mirrors: one statement per page.
+"""Batch upserts of FreshBooks objects into the mirrors: one statement, one round trip per page.
 
 The model is any mirror (`Mirror` subclasses, team members, rates), reached through its default
 manager as generic Django code does; every mirror's is its plain `objects`.
@@ -6,12 +6,14 @@ manager as generic Django code does; every mirror's is its plain `objects`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from integration_app.untrusted_text import storable_json, storable_text
@@ -44,7 +46,7 @@ def mirror_upsert(
     the last copy, so the statement never touches a row twice.
     """
     outcome = BatchOutcome()
-    rows: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    rows: dict[int, dict[str, Any]] = {}
     for raw in raws:
         raw = storable_json(raw)
         try:
@@ -57,38 +59,88 @@ def mirror_upsert(
                 {"object": object_name, "id": raw.get("id"), "reason": str(reason)}
             )
             continue
-        rows[row_columns[key]] = (row_columns, raw)
+        row_columns["raw"] = raw
+        rows[row_columns[key]] = row_columns
     if not rows:
         return outcome
-    existing = set(
-        model._default_manager.filter(business=business, **{f"{key}__in": list(rows)}).values_list(
-            key, flat=True
-        )
-    )
-    outcome.added = len(rows.keys() - existing)
     reported_deleted = {
-        object_key for object_key, (row, _raw) in rows.items() if row.get("active") is False
+        object_key for object_key, row in rows.items() if row.get("active") is False
     }
-    outcome.deleted = len(reported_deleted & existing)
-    outcome.updated = len((rows.keys() & existing) - reported_deleted)
-    objects = [
-        model(business=business, raw=raw, seen_by_run_id=run_id, **row_columns)
-        for row_columns, raw in rows.values()
-    ]
-    update_fields = [name for name in next(iter(rows.values()))[0] if name != key]
-    update_fields.append("raw")
+    for object_key, inserted in _upsert_page(
+        model=model, business=business, run_id=run_id, rows=list(rows.values()), key=key
+    ):
+        if inserted:
+            outcome.added += 1
+        elif object_key in reported_deleted:
+            outcome.deleted += 1
+        else:
+            outcome.updated += 1
+    return outcome
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a mirror column value")
+
+
+def _upsert_page(
+    *, model: type[models.Model], business, run_id: int | None, rows: list[dict], key: str
+) -> list[tuple[int, bool]]:
+    """One round trip: the page travels as one JSON parameter (``jsonb_to_recordset``), which
+    costs far less to send than a parameter per value, and ``RETURNING`` says which rows were new
+    (``xmax = 0``) instead of a SELECT before. Every column the mapper did not give takes its
+    model default, as ``Model(...)`` would."""
+    meta = model._meta
+    given = [name for name in rows[0] if name != "raw"]
+    fields = {field.name: field for field in meta.concrete_fields}
+    quote = connection.ops.quote_name
+    record_columns = [*given, "raw"]
+    record_types = ", ".join(
+        f"{quote(fields[name].column)} {fields[name].db_type(connection)}"
+        for name in record_columns
+    )
+    insert_columns = [fields["business"].column] + [fields[name].column for name in record_columns]
+    select_values = ["%s"] + [f"r.{quote(fields[name].column)}" for name in record_columns]
+    params: list[Any] = [business.pk]
+    update_fields = [name for name in given if name != key] + ["raw"]
     if run_id is not None:
         # A refresh outside a sync (a webhook) keeps the marker a running full sync left.
         update_fields.append("seen_by_run_id")
-    if any(f.name == "synced_at" for f in model._meta.concrete_fields):
-        update_fields.append("synced_at")
-    model._default_manager.bulk_create(
-        objects,
-        update_conflicts=True,
-        unique_fields=["business", key],
-        update_fields=update_fields,
+    now = timezone.now()
+    for other in meta.concrete_fields:
+        if other.primary_key or other.name in ("business", *record_columns):
+            continue
+        value: Any
+        if other.name == "seen_by_run_id":
+            value = run_id
+        elif other.name == "synced_at":
+            value = now
+            update_fields.append("synced_at")
+        else:
+            value = other.get_default()
+        insert_columns.append(other.column)
+        select_values.append("%s")
+        params.append(other.get_db_prep_save(value, connection))
+    key_column = quote(fields[key].column)
+    assignments = ", ".join(
+        f"{quote(fields[name].column)} = EXCLUDED.{quote(fields[name].column)}"
+        for name in update_fields
     )
-    return outcome
+    # Only names from the model's meta, quoted; every value is a parameter.
+    names = ", ".join(quote(column) for column in insert_columns)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608
+        f"SELECT {', '.join(select_values)} FROM jsonb_to_recordset(%s::jsonb) AS r("
+        f"{record_types}) ON CONFLICT ({quote(fields['business'].column)}, {key_column}) "
+        f"DO UPDATE SET {assignments} RETURNING {key_column}, (xmax = 0)"
+    )
+    params.append(json.dumps(rows, default=_json_value))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def mirror_deactivate_unseen(

@@ -35,6 +35,7 @@ from invoicing.selectors import businesses as business_selectors
 from invoicing.selectors import previews as preview_selectors
 from invoicing.selectors import runs as run_selectors
 from invoicing.selectors.fix_links import fix_link_for
+from invoicing.selectors.rates import rate_names
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -132,8 +133,11 @@ def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
     back_to = run.pk if run.is_preview else None
     # A held-back draft links to each rate it waits for, once ("Set a rate for project X").
     fixes: dict[object, dict[tuple[str, str], None]] = {}
-    for item in preview.get("not_billed", []):
-        url, label = fix_link_for(business, item, preview_run_id=back_to)
+    items = preview.get("not_billed", [])
+    # Names for every fix link in one read, not four queries per unpriced row.
+    names = rate_names(business) if any(item.get("rate_fix") for item in items) else None
+    for item in items:
+        url, label = fix_link_for(business, item, names=names, preview_run_id=back_to)
         not_billed.append({**item, "fix_url": url, "fix_label": label})
         if url and item.get("reason") in UNPRICED:
             fixes.setdefault(item.get("client_id"), {})[(url, label)] = None

@@ -1,0 +1,162 @@
+"""Pages at a small and a large mirror: time and query count of each, large against small.
+
+    .venv/bin/python bench/pages.py [--small 100] [--large 100000] [--repeat 3]
+
+Two businesses in one throwaway database, each with its own user: one with ``--small`` unbilled
+billable time entries, one with ``--large``, spread over 20 clients in the last 40 days (19 with a
+rate rule, so a twentieth of the time is unpriced). For each,
+the dashboard, the business page, an invoice-run preview (computed from the mirror, then its page)
+and the admin lists of time entries, clients and businesses are served in-process by Django's test
+client (the median of ``--repeat`` after one warm-up). Prints the time and query ratios large /
+small: a page that stays flat has a time ratio near 1 and the same number of queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from harness import bench_database
+
+CLIENTS = 20
+
+
+def build_world(size: int, *, label: str):
+    """A user, a business with ``size`` unbilled entries over CLIENTS clients, a billing policy."""
+    from django.utils import timezone
+
+    from invoicing.models import BillingPolicy, Client, RateRule, TimeEntry
+    from tests.factories import ConnectedBusinessFactory, UserFactory
+
+    user = UserFactory(email=f"{label}@bench.example", is_staff=True, is_superuser=True)
+    business = ConnectedBusinessFactory(connection__user=user, name=f"{label} business")
+    BillingPolicy.objects.update_or_create(
+        business=business, defaults={"standard_rate": Decimal("95.00")}
+    )
+    Client.objects.bulk_create(
+        Client(
+            business=business,
+            freshbooks_id=index + 1,
+            display_name=f"Client {index + 1}",
+            currency_code="USD",
+        )
+        for index in range(CLIENTS)
+    )
+    # Every client but the last has a rate: most time is priced, a twentieth is not.
+    RateRule.objects.bulk_create(
+        RateRule(business=business, client_freshbooks_id=index + 1, rate=Decimal("120.00"))
+        for index in range(CLIENTS - 1)
+    )
+    now = timezone.now().replace(microsecond=0)
+    batch = []
+    for index in range(size):
+        batch.append(
+            TimeEntry(
+                business=business,
+                freshbooks_id=index + 1,
+                client_freshbooks_id=index % CLIENTS + 1,
+                started_at=now - timedelta(days=1 + index % 39, minutes=index % 600),
+                duration_seconds=900 + index % 8 * 450,
+                billable=True,
+                note=f"entry {index}",
+            )
+        )
+        if len(batch) == 5000:
+            TimeEntry.objects.bulk_create(batch)
+            batch = []
+    TimeEntry.objects.bulk_create(batch)
+    return user, business
+
+
+def timed(call, repeat: int) -> tuple[float, int]:
+    """Median seconds of ``repeat`` calls after a warm-up, and the queries of the last one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call()
+    seconds = []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            call()
+            seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds), len(queries)
+
+
+def measure(user, business, repeat: int) -> dict[str, tuple[float, int]]:
+    from datetime import date
+
+    from django.test import Client as TestClient
+
+    from invoicing.drafts import invoice_run_preview
+
+    browser = TestClient()
+    browser.force_login(user)
+
+    def get(url: str):
+        def call():
+            response = browser.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return call
+
+    options = {
+        "period": "custom",
+        "start": (date.today() - timedelta(days=60)).isoformat(),
+        "end": (date.today() + timedelta(days=1)).isoformat(),
+        "grouping": "service",
+        "unpriced": "leave_unbilled",
+    }
+    runs = []
+
+    def preview():
+        runs.append(invoice_run_preview(business=business, raw_options=options, refresh=False))
+
+    results = {
+        "dashboard": timed(get("/dashboard/"), repeat),
+        "business page": timed(get(f"/businesses/{business.pk}/"), repeat),
+        "preview (compute)": timed(preview, repeat),
+    }
+    run_url = f"/businesses/{business.pk}/invoices/runs/{runs[-1].pk}/"
+    results["preview page"] = timed(get(run_url), repeat)
+    results["admin time entries"] = timed(get("/admin/invoicing/timeentry/"), repeat)
+    results["admin clients"] = timed(get("/admin/invoicing/client/"), repeat)
+    results["admin businesses"] = timed(get("/admin/connections/connectedbusiness/"), repeat)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with bench_database():
+        from django.conf import settings
+
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        small = measure(*build_world(args.small, label="small"), args.repeat)
+        large = measure(*build_world(args.large, label="large"), args.repeat)
+
+    print(
+        f"pages with {args.small} vs {args.large} unbilled time entries (median of {args.repeat})"
+    )
+    worst = 0.0
+    for name, (small_seconds, small_queries) in small.items():
+        large_seconds, large_queries = large[name]
+        ratio = large_seconds / small_seconds
+        worst = max(worst, ratio)
+        print(
+            f"{name:20} {small_seconds * 1000:8.1f} ms -> {large_seconds * 1000:8.1f} ms "
+            f"(time ratio {ratio:5.2f}x); queries {small_queries} -> {large_queries}"
+            f"{'' if small_queries == large_queries else '  QUERY COUNT GROWS'}"
+        )
+    print(f"worst time ratio large / small: {worst:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
