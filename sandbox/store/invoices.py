@@ -250,7 +250,8 @@ def update(
     elif "currency_code" in changes:
         for line in invoice["lines"]:
             line["unit_cost"]["code"] = line["amount"]["code"] = invoice["currency_code"]
-    expense_billing.check(transaction, invoice, invoice["lines"])
+    if lines is not None:
+        expense_billing.check(transaction, invoice, invoice["lines"])
     _save(transaction, invoice, now)
     expense_billing.settle(transaction, business, invoice, identity_id)
     emit(transaction, business, "invoice", "update", invoice_id, identity_id)

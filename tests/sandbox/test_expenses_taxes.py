@@ -317,3 +317,16 @@ def test_expense_and_tax_changes_raise_webhooks(world: World):
         ("tax.update", tax_id),
         ("tax.delete", tax_id),
     ]
+
+
+def test_an_invoice_whose_expense_was_deleted_since_can_still_be_sent(world: World):
+    """Only new lines are checked: marking the invoice sent does not trip over its old lines."""
+    api, account_id, client = _canadian(world)
+    expense = _new_expense(api, account_id, clientid=client["id"])
+    invoice = _result(_invoice(api, account_id, client, [_expense_line(expense)]))["invoice"]
+    api.delete(f"/accounting/account/{account_id}/expenses/expenses/{expense['id']}")
+    sent = api.put(
+        f"/accounting/account/{account_id}/invoices/invoices/{invoice['id']}",
+        json={"invoice": {"action_mark_as_sent": True}},
+    )
+    assert _result(sent)["invoice"]["v3_status"] == "sent"
