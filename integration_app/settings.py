@@ -276,6 +276,8 @@ FRESHBOOKS_SCOPES = env_list(
         "user:invoices:read",
         "user:invoices:write",
         "user:teams:read",
+        "user:expenses:read",
+        "user:taxes:read",
     ],
 )
 
@@ -304,7 +306,8 @@ FRESHBOOKS_INVOICE_URL_TEMPLATE = env_str(
 # --- Webhooks ----------------------------------------------------------------------------------
 # The FreshBooks event nouns each connected business subscribes to.
 FRESHBOOKS_WEBHOOK_EVENTS = env_list(
-    "FRESHBOOKS_WEBHOOK_EVENTS", ["time_entry", "invoice", "client", "project", "service"]
+    "FRESHBOOKS_WEBHOOK_EVENTS",
+    ["time_entry", "invoice", "client", "project", "service", "expense", "tax"],
 )
 # Bigger deliveries are refused with 413 before they are read.
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024, minimum=1024)

@@ -148,8 +148,9 @@ class SandboxControl:
     # Acting as a FreshBooks user.
 
     def act_create(self, business_id: int, noun: str, **fields: Any) -> dict[str, Any]:
-        """Nouns: time_entries, clients, projects, services, invoices. ``as_identity_id`` picks
-        the acting user (default: the owner). Returns the created object."""
+        """Nouns: time_entries, clients, projects, services, invoices, expenses, taxes.
+        ``as_identity_id`` picks the acting user (default: the owner). Returns the created
+        object."""
         document = self._call("POST", f"act/{business_id}/{noun}", fields)
         return next(iter(document.values()))
 

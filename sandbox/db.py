@@ -1,6 +1,6 @@
 """SQLite state: one connection behind one lock, so a threaded server never sees half a write.
 
-Objects with many fields (clients, invoices, projects, services, callbacks) are a few indexed
+Objects with many fields (clients, invoices, projects, services, expenses, taxes) are a few indexed
 columns plus their JSON body; time entries are plain columns because they are listed and filtered
 by the tens of thousands. Id sequences start at different offsets per table so that passing a
 client id where a project id belongs finds nothing, as it would in FreshBooks.
@@ -172,6 +172,35 @@ CREATE TABLE IF NOT EXISTS callbacks (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS callbacks_account ON callbacks (account_id, callbackid);
+
+CREATE TABLE IF NOT EXISTS taxes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS taxes_account ON taxes (account_id, id);
+
+CREATE TABLE IF NOT EXISTS expense_categories (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS expense_categories_account ON expense_categories (account_id, id);
+
+CREATE TABLE IF NOT EXISTS expenses (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    clientid INTEGER NOT NULL,
+    projectid INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    vis_state INTEGER NOT NULL,
+    invoiceid INTEGER,
+    updated_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS expenses_account ON expenses (account_id, date, id);
+CREATE INDEX IF NOT EXISTS expenses_invoice ON expenses (account_id, invoiceid);
 """
 
 # First ids per table: distinct ranges make a mixed-up id a 404 instead of a wrong object.
@@ -186,6 +215,9 @@ SEQUENCE_STARTS = {
     "services": 4054000,
     "time_entries": 419000,
     "callbacks": 2000,
+    "taxes": 7800,
+    "expense_categories": 3100000,
+    "expenses": 5230000,
 }
 
 # Emptied by a reset (registered apps live in the configuration, not here).
@@ -205,6 +237,9 @@ STATE_TABLES = (
     "team_member_rates",
     "time_entries",
     "callbacks",
+    "taxes",
+    "expense_categories",
+    "expenses",
 )
 
 

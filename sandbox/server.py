@@ -24,6 +24,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from sandbox import errors
 from sandbox.api import accounting, callbacks, comments, control, identity, oauth, projects
+from sandbox.api import expenses as expenses_api
+from sandbox.api import taxes as taxes_api
 from sandbox.api import time_entries as time_entries_api
 from sandbox.api.common import newer_format
 from sandbox.config import SandboxConfig
@@ -136,7 +138,17 @@ def create_app(config: SandboxConfig, database: Database | None = None) -> Flask
     sandbox = Sandbox(config, database or Database(config.state_path))
     app.extensions["sandbox"] = sandbox
 
-    for module in (oauth, identity, accounting, callbacks, projects, time_entries_api, comments):
+    for module in (
+        oauth,
+        identity,
+        accounting,
+        expenses_api,
+        taxes_api,
+        callbacks,
+        projects,
+        time_entries_api,
+        comments,
+    ):
         app.register_blueprint(module.blueprint)
     if config.control:
         app.register_blueprint(control.blueprint)

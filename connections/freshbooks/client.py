@@ -14,13 +14,14 @@ from typing import Any
 from . import envelopes
 from .envelopes import Page
 from .errors import NotFound
+from .expenses import ExpenseAndTaxCalls
 from .filters import accounting_params, format_utc, project_params
 from .transport import FreshBooksTransport, resource_path
 
 
-class FreshBooksClient(FreshBooksTransport):
+class FreshBooksClient(ExpenseAndTaxCalls, FreshBooksTransport):
     """FreshBooks' resources: identity, clients, invoices, projects, services and rates, time
-    entries and callbacks."""
+    entries and callbacks; expenses and taxes come from ``ExpenseAndTaxCalls``."""
 
     # -- identity ----------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """Which code refreshes which FreshBooks object when a webhook says it changed.
 
 Handlers live with the code that owns the data (invoicing registers ``time_entry``, ``client``,
-``project``, ``service`` and, for its drafts, ``invoice``) and are registered at app start-up, so
-the endpoint and the worker agree on which nouns are handled. A handler re-fetches the object by id
-and upserts it, or marks it deleted (a 404 on re-fetch means deleted), and returns what it did::
+``project``, ``service``, ``expense``, ``tax`` and, for its drafts, ``invoice``) and are
+registered at app start-up, so the endpoint and the worker agree on which nouns are handled. A
+handler re-fetches the object by id and upserts it, or marks it deleted (a 404 on re-fetch means
+deleted), and returns what it did::
 
     from connections.webhooks import registry
     registry.register("time_entry", object_refresh)

@@ -1,11 +1,13 @@
 """Every model of the invoicing app, imported explicitly so Django registers them.
 
 - mirror: FreshBooks objects copied per business (clients, projects, services, rates, time);
+- expenses: mirrored expenses and taxes;
 - sync_runs: one sync of a business and its outcome;
 - policies: billing defaults, local rate rules, the invoice schedule;
 - runs: invoice runs, draft invoices, their lines and reserved time entries.
 """
 
+from invoicing.models.expenses import Expense, Tax
 from invoicing.models.mirror import (
     Client,
     Mirror,
@@ -26,6 +28,7 @@ __all__ = [
     "DraftEntry",
     "DraftInvoice",
     "DraftLine",
+    "Expense",
     "InvoiceRun",
     "InvoiceSchedule",
     "Mirror",
@@ -35,6 +38,7 @@ __all__ = [
     "Service",
     "ServiceRate",
     "SyncRun",
+    "Tax",
     "TeamMember",
     "TimeEntry",
 ]

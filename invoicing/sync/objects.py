@@ -13,8 +13,8 @@ from django.utils import timezone
 from connections.freshbooks import NotFound
 from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
-from invoicing.models import Client, Project, Service, TimeEntry
-from invoicing.sync import mappers
+from invoicing.models import Client, Expense, Project, Service, Tax, TimeEntry
+from invoicing.sync import expense_mappers, mappers
 from invoicing.sync.fresh import project_service_rates_refresh
 from invoicing.sync.store import mirror_upsert
 
@@ -23,6 +23,8 @@ _MIRRORS = {
     "client": (Client, mappers.client_columns),
     "project": (Project, mappers.project_columns),
     "service": (Service, mappers.service_columns),
+    "expense": (Expense, expense_mappers.expense_columns),
+    "tax": (Tax, expense_mappers.tax_columns),
 }
 NOUNS = frozenset(_MIRRORS)
 
@@ -34,6 +36,10 @@ def _fetch(client, business: ConnectedBusiness, noun: str, object_id: int) -> di
         return client.get_client(business.account_id, object_id)
     if noun == "project":
         return client.get_project(business.business_id, object_id)
+    if noun == "expense":
+        return client.get_expense(business.account_id, object_id)
+    if noun == "tax":
+        return client.get_tax(business.account_id, object_id)
     return client.get_service(business.business_id, object_id)
 
 

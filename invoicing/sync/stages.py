@@ -11,20 +11,22 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from connections.freshbooks import FreshBooksClient, Page
+from connections.freshbooks import FreshBooksClient, Page, PermissionDenied
 from connections.models import ConnectedBusiness
 from integration_app.untrusted_text import storable_json
 from invoicing.models import (
     Client,
+    Expense,
     Project,
     ProjectServiceRate,
     Service,
     ServiceRate,
     SyncRun,
+    Tax,
     TeamMember,
     TimeEntry,
 )
-from invoicing.sync import mappers
+from invoicing.sync import expense_mappers, mappers
 from invoicing.sync.prefetch import one_ahead
 from invoicing.sync.store import (
     MAX_SKIP_REASONS,
@@ -42,6 +44,9 @@ STAGES = (
     "projects",
     "project_service_rates",
     "time_entries",
+    "taxes",
+    "expenses",
+    "deleted_expenses",
     "finalize",
 )
 
@@ -301,6 +306,64 @@ def sync_time_entries(context: SyncContext) -> None:
     )
 
 
+def _walk_if_granted(context: SyncContext, stage: str, next_stage: str, **walk) -> None:
+    """A connection made before expenses and taxes were synced lacks their scopes: FreshBooks
+    answers 403, and the run goes on without them, saying why (a reconnect grants them)."""
+    try:
+        _walk(context, stage, **walk)
+    except PermissionDenied:
+        reason = f"FreshBooks did not allow reading {stage}: reconnect FreshBooks to bill them."
+        outcome = BatchOutcome(skipped=[{"object": stage, "id": None, "reason": reason}])
+        with transaction.atomic():
+            context.commit(stage=next_stage, next_page=1, outcome=outcome)
+
+
+def sync_taxes(context: SyncContext) -> None:
+    since = context.since
+    _walk_if_granted(
+        context,
+        "taxes",
+        "expenses",
+        pages=lambda start: context.client.iter_tax_pages(
+            context.business.account_id,
+            updated_min=since.date() if since else None,
+            start_page=start,
+        ),
+        model=Tax,
+        columns=expense_mappers.tax_columns,
+        object_name="tax",
+    )
+
+
+def _expenses(context: SyncContext, stage: str, next_stage: str, *, deleted: bool) -> None:
+    since = context.since
+    _walk_if_granted(
+        context,
+        stage,
+        next_stage,
+        pages=lambda start: context.client.iter_expense_pages(
+            context.business.account_id,
+            updated_min=since.date() if since else None,
+            deleted=deleted,
+            start_page=start,
+        ),
+        model=Expense,
+        columns=expense_mappers.expense_columns,
+        object_name="expense",
+    )
+
+
+def sync_expenses(context: SyncContext) -> None:
+    _expenses(context, "expenses", "deleted_expenses", deleted=False)
+
+
+def sync_deleted_expenses(context: SyncContext) -> None:
+    """Expenses deleted since the last sync (FreshBooks lists them apart); a full sync's
+    finalize deactivates every expense it did not list instead."""
+    if not context.full:
+        _expenses(context, "deleted_expenses", "finalize", deleted=True)
+
+
 def finalize(context: SyncContext) -> None:
     """After a full listing, what FreshBooks no longer lists is gone there."""
     if not context.full:
@@ -308,7 +371,7 @@ def finalize(context: SyncContext) -> None:
     business, run_id = context.business, context.run.pk
     with transaction.atomic():
         deleted = 0
-        for model in (Client, Project, TimeEntry):
+        for model in (Client, Project, TimeEntry, Expense, Tax):
             deleted += mirror_deactivate_unseen(
                 model=model, business=business, run_id=run_id, listed_since=context.run.started_at
             )
@@ -326,5 +389,8 @@ STAGE_FUNCTIONS = {
     "projects": sync_projects,
     "project_service_rates": sync_project_service_rates,
     "time_entries": sync_time_entries,
+    "taxes": sync_taxes,
+    "expenses": sync_expenses,
+    "deleted_expenses": sync_deleted_expenses,
     "finalize": finalize,
 }

@@ -69,6 +69,10 @@ DEFAULT_SCOPE = " ".join(
         "user:time_entries:read",
         "user:time_entries:write",
         "user:teams:read",
+        "user:expenses:read",
+        "user:expenses:write",
+        "user:taxes:read",
+        "user:taxes:write",
     )
 )
 INVALID_CLIENT = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.db import Database
+from sandbox.seed.expenses import add_taxes_and_expenses
 from sandbox.seed.people import add_clients, client_only_business, full_business, new_identity
 from sandbox.seed.run import SeedRun
 from sandbox.seed.sizes import SeedSizes
@@ -41,6 +42,7 @@ def _build(run: SeedRun) -> dict[str, Any]:
     add_clients(run, full)
     work = {business["business_id"]: add_catalogue(run, business) for business in full}
     log_time(run, full, work)
+    add_taxes_and_expenses(run, full, work)
     return {
         "users": [_person(user) for user in users],
         "team_members": [_person(member) for member in team_members],

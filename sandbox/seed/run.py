@@ -24,4 +24,11 @@ class SeedRun:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.sizes.seed)
         self.now = clock.utc_now().replace(second=0, microsecond=0)
-        self.counts = {"clients": 0, "projects": 0, "services": 0, "time_entries": 0}
+        self.counts = {
+            "clients": 0,
+            "projects": 0,
+            "services": 0,
+            "time_entries": 0,
+            "taxes": 0,
+            "expenses": 0,
+        }

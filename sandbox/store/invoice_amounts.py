@@ -35,7 +35,7 @@ def line_documents(lines: list[dict], invoice_id: int, code: str, updated: str) 
             {
                 "lineid": number,
                 "invoiceid": invoice_id,
-                "type": 0,
+                "type": line.get("type", 0),
                 "name": line.get("name") or "",
                 "description": line.get("description") or "",
                 "qty": quantity_text(qty),
@@ -48,7 +48,7 @@ def line_documents(lines: list[dict], invoice_id: int, code: str, updated: str) 
                 "taxAmount2": quantity_text(line.get("taxAmount2") or Decimal(0)),
                 "taxNumber2": line.get("taxNumber2"),
                 "compounded_tax": bool(line.get("compounded_tax")),
-                "expenseid": 0,
+                "expenseid": line.get("expenseid", 0),
                 "date": None,
                 "taskno": number,
                 "basecampid": 0,

@@ -5,6 +5,8 @@
   ``action_mark_as_sent`` sends.
 - A line's ``unit_cost.code`` must be the invoice's currency (stricter than FreshBooks is known to
   be: a mismatch is a 422 rather than a silently mixed invoice).
+- A line of ``type`` 1 rebills an expense and needs ``expenseid`` (what that does to the expense is
+  in ``expense_billing``); other lines are type 0.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ def _read_lines(fields: Fields, currency_code: str | None) -> Any:
     for index, item in enumerate(raw):
         line_fields = Fields(item, "line")
         line_type = line_fields.integer("type")
-        if line_type not in (MISSING, None, 0):
-            line_fields.fail("type", "invalid", "Only type 0 (normal) lines are supported")
+        if line_type not in (MISSING, None, 0, 1):
+            line_fields.fail("type", "invalid", "type must be 0 (normal) or 1 (expense)")
+        expense_id = line_fields.integer("expenseid")
+        if line_type == 1 and expense_id in (MISSING, None, 0):
+            line_fields.fail("expenseid", "required", "An expense line (type 1) needs expenseid")
         qty = line_fields.decimal("qty", nullable=False)
         unit_cost = item.get("unit_cost", MISSING) if isinstance(item, dict) else MISSING
         amount, code = Decimal(0), currency_code
@@ -67,6 +72,8 @@ def _read_lines(fields: Fields, currency_code: str | None) -> Any:
             continue
         line = {name: value for name, value in line.items() if value is not MISSING}
         line["qty"] = Decimal(1) if qty is MISSING else qty
+        line["type"] = 1 if line_type == 1 else 0
+        line["expenseid"] = expense_id if line_type == 1 else 0
         line["unit_cost"] = amount
         lines.append(line)
     return lines

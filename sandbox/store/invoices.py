@@ -8,6 +8,7 @@
   listed only with ``search[vis_state]=1``. Updating a deleted invoice is errno 1011.
 - Invoice numbers default to a per-account sequence, zero-padded to 7 digits.
 - ``lines`` and ``presentation`` are returned only when asked with ``include[]``.
+- Expense lines (type 1) bill and release their expenses (``expense_billing``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from sandbox import clock
 from sandbox.db import Transaction, dumps, loads
 from sandbox.errors import FieldError, NotFound, ValidationFailed
-from sandbox.store import clients
+from sandbox.store import clients, expense_billing
 from sandbox.store.common import Window, emit
 from sandbox.store.invoice_amounts import line_documents, recompute
 from sandbox.store.invoice_payloads import read_fields
@@ -122,6 +123,7 @@ def create(
     _apply_client(invoice, client)
     lines = changes.pop("lines", [])
     invoice.update(changes)
+    expense_billing.check(transaction, invoice, lines)
     for name in ("notes", "description"):
         invoice[name] = invoice[name] or ""
     invoice["discount_value"] = quantity_text(Decimal(invoice["discount_value"]))
@@ -139,6 +141,7 @@ def create(
     )
     invoice["presentation"] = _presentation(invoice["id"], business)
     _save(transaction, invoice, now)
+    expense_billing.settle(transaction, business, invoice, identity_id)
     emit(transaction, business, "invoice", "create", invoice["id"], identity_id)
     return invoice
 
@@ -218,7 +221,10 @@ def update(
         fields.check()
         verb = "delete" if vis_state == 1 and invoice["vis_state"] != 1 else "update"
         invoice["vis_state"] = vis_state
+        if vis_state != 1:
+            expense_billing.check(transaction, invoice, invoice["lines"])
         _save(transaction, invoice, now)
+        expense_billing.settle(transaction, business, invoice, identity_id)
         emit(transaction, business, "invoice", verb, invoice_id, identity_id)
         return invoice
     if invoice["vis_state"] == 1:
@@ -244,7 +250,10 @@ def update(
     elif "currency_code" in changes:
         for line in invoice["lines"]:
             line["unit_cost"]["code"] = line["amount"]["code"] = invoice["currency_code"]
+    if lines is not None:
+        expense_billing.check(transaction, invoice, invoice["lines"])
     _save(transaction, invoice, now)
+    expense_billing.settle(transaction, business, invoice, identity_id)
     emit(transaction, business, "invoice", "update", invoice_id, identity_id)
     return invoice
 

@@ -14,12 +14,14 @@ from tests.factories import (
     DraftEntryFactory,
     DraftInvoiceFactory,
     DraftLineFactory,
+    ExpenseFactory,
     InvoiceRunFactory,
     InvoiceScheduleFactory,
     ProjectFactory,
     RateRuleFactory,
     ServiceFactory,
     SyncRunFactory,
+    TaxFactory,
     TeamMemberFactory,
     TimeEntryFactory,
     WebhookDeliveryFactory,
@@ -44,6 +46,8 @@ def populate() -> ConnectedBusiness:
         duration_seconds=3600,
         billable=True,
     )
+    ExpenseFactory(business=business, freshbooks_id=6, client_freshbooks_id=1, billable=True)
+    TaxFactory(business=business, freshbooks_id=7, name="HST", percent=Decimal(13))
     subscription = WebhookSubscriptionFactory(
         business=business, event="time_entry", uri="https://example.com/hook/", verified=True
     )

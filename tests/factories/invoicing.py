@@ -2,7 +2,8 @@
 runs and their drafts.
 
 Mirror rows get FreshBooks ids from 100 000 up, clear of the small ids tests choose themselves.
-A time entry is one hour on ``WORKED_AT``, neither billable nor billed unless the test says so.
+A time entry is one hour on ``WORKED_AT``, neither billable nor billed unless the test says so;
+an expense is 50.00 USD that day, not billable unless the test says so.
 A draft belongs to the business of its run; a draft entry to the draft of its line, and it
 reserves a time entry of that business.
 """
@@ -20,6 +21,7 @@ from invoicing.models import (
     DraftEntry,
     DraftInvoice,
     DraftLine,
+    Expense,
     InvoiceRun,
     InvoiceSchedule,
     Project,
@@ -28,6 +30,7 @@ from invoicing.models import (
     Service,
     ServiceRate,
     SyncRun,
+    Tax,
     TeamMember,
     TimeEntry,
 )
@@ -108,6 +111,29 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
     freshbooks_id = freshbooks_ids()
     started_at = WORKED_AT
     duration_seconds = 3600
+
+
+class ExpenseFactory(factory.django.DjangoModelFactory):
+    """A 50.00 expense on the day the time was worked, in US dollars, not billable."""
+
+    class Meta:
+        model = Expense
+
+    business = factory.SubFactory(ConnectedBusinessFactory)
+    freshbooks_id = freshbooks_ids()
+    date = WORKED_AT.date()
+    amount = Decimal("50.00")
+    currency_code = "USD"
+
+
+class TaxFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tax
+
+    business = factory.SubFactory(ConnectedBusinessFactory)
+    freshbooks_id = freshbooks_ids()
+    name = "HST"
+    percent = Decimal("13")
 
 
 # -- syncs and billing policies ------------------------------------------------------------------

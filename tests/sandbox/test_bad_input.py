@@ -87,6 +87,22 @@ FIELDS = {
     "project_service_rate": ["rate"],
     "team_member_rate": ["rate"],
     "callback": ["event", "uri", "verifier", "resend"],
+    "expense": [
+        "amount",
+        "categoryid",
+        "staffid",
+        "date",
+        "clientid",
+        "projectid",
+        "billable",
+        "markup_percent",
+        "taxName1",
+        "taxPercent1",
+        "taxAmount2",
+        "compounded_tax",
+        "vis_state",
+    ],
+    "tax": ["name", "amount", "number", "compound"],
 }
 BAD_LINES = [
     [{"qty": "many"}],
@@ -94,6 +110,8 @@ BAD_LINES = [
     [{"unit_cost": {"amount": "abc"}}],
     [{"unit_cost": {"amount": "1", "code": "XXX"}}],
     [{"type": 1}],
+    [{"type": 1, "expenseid": 999}],
+    [{"type": 1, "expenseid": "many"}],
     ["line"],
     [{"qty": -2, "taxAmount1": "lots"}],
 ]
@@ -123,6 +141,8 @@ def wrapper_for(rule: str) -> str | None:
         ("/users/clients", "client"),
         ("/invoices/invoices", "invoice"),
         ("/callbacks", "callback"),
+        ("/expenses/expenses", "expense"),
+        ("/taxes/taxes", "tax"),
     ]
     return next(key for marker, key in ordered if marker in rule)
 
@@ -165,7 +185,20 @@ def targets(world: World) -> dict[str, Any]:
         f"/events/account/{world.account_id}/events/callbacks",
         json={"callback": {"event": "invoice", "uri": "http://127.0.0.1:9/hook"}},
     ).json()["response"]["result"]["callback"]
+    expense = control.act_create(
+        world.business_id,
+        "expenses",
+        amount={"amount": "10.00"},
+        categoryid=api.get(world.accounting("expenses/categories")).json()["response"]["result"][
+            "categories"
+        ][0]["id"],
+        staffid=1,
+        date="2024-01-01",
+    )
+    tax = control.act_create(world.business_id, "taxes", name="VAT", amount="20")
     return {
+        "expense_id": expense["id"],
+        "tax_id": tax["id"],
         "bid": world.business_id,
         "account_id": world.account_id,
         "entry_id": entry["id"],

@@ -19,14 +19,15 @@ events:
 | ``POST /_sandbox/oauth/grant`` | ``{identity_id|email, client_id, redirect_uri?, scope?}``:
   a code |
 | ``POST /_sandbox/act/{business_id}/{noun}`` | create (nouns: ``time_entries``, ``clients``,
-  ``projects``, ``services``, ``invoices``) → ``{<singular>: {...}}`` with status 201 |
+  ``projects``, ``services``, ``invoices``, ``expenses``, ``taxes``) → ``{<singular>: {...}}``
+  with status 201 |
 | ``PATCH /_sandbox/act/{business_id}/{noun}/{id}`` | update |
 | ``DELETE /_sandbox/act/{business_id}/{noun}/{id}`` | delete (soft where FreshBooks is soft) |
 | ``POST /_sandbox/act/{business_id}/invoices/{id}/status`` | ``{"status": "sent"}`` (or draft,
   viewed, paid) |
 | ``GET /_sandbox/state/{business_id or account_id}/{noun}`` | every object, deleted ones too
   (``time_entries``, ``invoices`` with lines, ``clients``, ``projects``, ``services``,
-  ``callbacks``) |
+  ``callbacks``, ``expenses``, ``taxes``) |
 | ``GET /_sandbox/webhooks/deliveries`` | every delivery attempt |
 | ``POST /_sandbox/webhooks/mode`` | ``{"duplicate": fraction|bool, "delay_ms", "reorder"}`` |
 | ``POST /_sandbox/webhooks/flush`` | deliver everything pending now and wait |

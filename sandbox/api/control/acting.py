@@ -11,7 +11,16 @@ from sandbox.api.common import runtime
 from sandbox.api.control.common import optional_body
 from sandbox.db import Transaction
 from sandbox.errors import FieldError, NotFound, ValidationFailed
-from sandbox.store import clients, identities, invoices, projects, services, time_entries
+from sandbox.store import (
+    clients,
+    expenses,
+    identities,
+    invoices,
+    projects,
+    services,
+    taxes,
+    time_entries,
+)
 from sandbox.validation import MISSING, Fields
 
 blueprint = Blueprint("acting", __name__)
@@ -81,6 +90,10 @@ NOUNS = {
         invoices.delete,
         needs_account=True,
     ),
+    "expenses": _Noun(
+        "expense", expenses.create, expenses.update, expenses.delete, needs_account=True
+    ),
+    "taxes": _Noun("tax", taxes.create, taxes.update, taxes.delete, needs_account=True),
 }
 
 

@@ -12,10 +12,26 @@ from sandbox.db import Transaction
 from sandbox.errors import NotFound
 from sandbox.seed.build import seed
 from sandbox.seed.sizes import SeedSizes
-from sandbox.store import callbacks, clients, identities, invoices, projects, services, time_entries
+from sandbox.store import (
+    callbacks,
+    clients,
+    expenses,
+    identities,
+    invoices,
+    projects,
+    services,
+    taxes,
+    time_entries,
+)
 from sandbox.store.common import EVERYTHING
 
 blueprint = Blueprint("state", __name__)
+
+# Account-wide objects whose state readers need nothing but the reader and the account.
+_ACCOUNTING = {
+    "expenses": expenses.all_for_account,
+    "taxes": lambda reader, account_id: taxes.search(reader, account_id, {}, EVERYTHING)[0],
+}
 
 
 @blueprint.get("/health")
@@ -94,8 +110,10 @@ def state(scope: str, noun: str):
                 (business["business_id"],),
             )
             found = [services.any_state(reader, business["business_id"], row["id"]) for row in rows]
-        elif account_id is None and noun in ("invoices", "clients", "callbacks"):
+        elif account_id is None and noun in ("invoices", "clients", "callbacks", *_ACCOUNTING):
             found = []
+        elif noun in _ACCOUNTING:
+            found = _ACCOUNTING[noun](reader, account_id)
         elif noun == "invoices":
             found = invoices.all_for_account(reader, account_id)
         elif noun == "clients":

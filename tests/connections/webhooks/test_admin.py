@@ -1,6 +1,7 @@
 """Operators see every delivery and can replay failed ones; verifiers never appear."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 # connections/admin.py imports this module; importing it here too keeps these tests independent of
@@ -78,4 +79,6 @@ def test_the_reregister_action_asks_for_the_business_callbacks_again(
         )
 
     assert sent_tasks == [("sync_subscriptions", business.pk, None)]
-    assert WebhookSubscription.objects.filter(business=business).count() == 5
+    # One subscription per event the business listens to.
+    expected = len(settings.FRESHBOOKS_WEBHOOK_EVENTS)
+    assert WebhookSubscription.objects.filter(business=business).count() == expected

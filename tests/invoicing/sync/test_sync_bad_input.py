@@ -7,7 +7,7 @@ import pytest
 import responses
 from django.conf import settings
 
-from invoicing.models import Project, SyncRun, TimeEntry
+from invoicing.models import Expense, Project, SyncRun, Tax, TimeEntry
 from invoicing.sync.runs import sync_run_execute
 from tests.factories import ConnectedBusinessFactory, SyncRunFactory
 
@@ -80,6 +80,18 @@ def odd_freshbooks():
                 "meta": {"page": 1, "pages": 1, "per_page": 100, "total": 1},
             },
         )
+        mock.get(
+            f"{api}/accounting/account/{ACCOUNT_ID}/taxes/taxes",
+            json={"response": {"result": {"taxes": [{"id": 3, "name": "Odd", "amount": "150"}]}}},
+        )
+        expenses = [
+            {"id": 11, "billable": True, "amount": None},  # stored: billing says why not
+            {"billable": True, "amount": {"amount": "5.00", "code": "USD"}},  # no id: skipped
+        ]
+        mock.get(
+            f"{api}/accounting/account/{ACCOUNT_ID}/expenses/expenses",
+            json={"response": {"result": {"expenses": expenses, "page": 1, "pages": 1}}},
+        )
         pages = [
             time_entry_page(
                 1,
@@ -122,7 +134,10 @@ def test_odd_entries_are_stored_or_skipped_with_reasons_and_the_sync_succeeds(od
     assert "is not a date and time" in reasons[("time_entry", 2)]
     assert "is not a whole number of seconds" in reasons[("time_entry", 3)]
     assert "is not a whole number of seconds" in reasons[("time_entry", 4)]
-    assert run.skipped == 4  # three entries and the unreadable team member rate
+    assert "no valid id" in reasons[("expense", None)]
+    assert run.skipped == 5  # three entries, the unreadable team member rate, an expense
+    assert Tax.objects.get(business=business).percent is None
+    assert Expense.objects.get(business=business, freshbooks_id=11).amount is None
     project = Project.objects.get(business=business)
     assert project.billing_method == "per_moon_phase"
     assert project.raw["brand_new_field"] == {"nested": True}
