@@ -99,8 +99,15 @@ def test_a_time_entry_created_in_freshbooks_reaches_the_mirror_through_the_webho
         message="the new time entry to reach the mirror",
     )
     assert (mirrored.duration_seconds, mirrored.note) == (5400, "Wireframes for the new onboarding")
-    delivery = WebhookDelivery.objects.get(name="time_entry.create", object_id=entry["id"])
-    assert (delivery.status, delivery.signature) == (Status.DONE, WebhookDelivery.Signature.VALID)
+    # The mirror row commits before the worker marks its delivery done: wait for that too.
+    delivery = wait_until(
+        lambda: WebhookDelivery.objects.filter(
+            name="time_entry.create", object_id=entry["id"], status=Status.DONE
+        ).first(),
+        timeout=60,
+        message="the delivery to be marked done",
+    )
+    assert delivery.signature == WebhookDelivery.Signature.VALID
     assert not SyncRun.objects.filter(business=business).exists()  # no sync brought it
 
 
