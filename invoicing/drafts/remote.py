@@ -98,6 +98,8 @@ def set_entries_billed(
     for start in range(0, len(pending), BILLED_BATCH):
         batch = pending[start : start + BILLED_BATCH]
         for _, _, entry_freshbooks_id in batch:
+            if entry_freshbooks_id < 0:
+                continue  # hours from outside FreshBooks are billed here only (invoicing.hours)
             calls += 1
             try:
                 client.update_time_entry(business_id, entry_freshbooks_id, {"billed": billed})

@@ -305,6 +305,8 @@ def time_entries_for(business: ConnectedBusiness, filters: TimeEntryFilters) -> 
         "billable",
         "billed",
         "note",
+        "source",
+        "source_tool",
     ).order_by("-started_at", "-freshbooks_id")
 
 
