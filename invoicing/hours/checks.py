@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 MAX_DURATION_SECONDS = 24 * 3600
 MAX_EXTERNAL_ID = 255
 MAX_NOTE = 5000
 # A start this far ahead of the server's clock is still "now" (clock skew between machines).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ def start_problem(started_at: datetime, now: datetime) -> str | None:
         return "The start needs a time zone offset, e.g. 2026-05-04T09:00:00+02:00."
     if started_at > now + FUTURE_TOLERANCE:
         return "The start is in the future; only hours already worked can be billed."
+    if started_at < EARLIEST_START:
+        return "The start is before the year 2000."
     return None
 
 

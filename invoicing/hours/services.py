@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from connections.models import ConnectedBusiness
+from integration_app.untrusted_text import storable_text
 from invoicing.hours.checks import HoursInput, duplicate_external_ids, hours_problems
 from invoicing.models import DraftEntry, TimeEntry
 
@@ -78,6 +79,10 @@ def hours_upsert(
     if source not in OUTSIDE_SOURCES:
         raise ValueError(f"not an outside source: {source}")
     now = timezone.now()
+    entries = [
+        replace(entry, external_id=storable_text(entry.external_id), note=storable_text(entry.note))
+        for entry in entries
+    ]
     problems: dict[int, dict[str, str]] = {}
     repeated = duplicate_external_ids([entry.external_id for entry in entries])
     for position, entry in enumerate(entries):
