@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from integration_app.health import healthz
+from invoicing.api.docs import api_docs
 from invoicing.api.endpoints import api
 from invoicing.urls import invoice_urlpatterns
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("webhooks/", include("connections.webhooks.urls")),
     path("businesses/", include("invoicing.urls")),
     path("businesses/<int:business_pk>/invoices/", include((invoice_urlpatterns, "invoices"))),
+    path("api/v1/docs/", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
