@@ -21,7 +21,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     """The new row and the token itself, which is never stored and cannot be shown again."""
     prefix = secrets.token_hex(6)
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -51,7 +51,7 @@ def api_token_user(token: str) -> User | None:
     return row.user
 
 
-def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+def api_token_revoke(*, user, token_id: int) -> ApiToken:
     """Revoke the user's token (another user's id: ApiToken.DoesNotExist). Idempotent."""
     row = ApiToken.objects.get(pk=token_id, user=user)
     if row.revoked_at is None:
@@ -60,5 +60,5 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     return row
 
 
-def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+def api_tokens_of(user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
