@@ -6,7 +6,7 @@ The project mounts `urlpatterns` at `businesses/` and `invoice_urlpatterns` at
 
 from django.urls import path
 
-from invoicing.views import businesses, defaults, drafts, previews, rates, runs
+from invoicing.views import businesses, defaults, drafts, hours, previews, rates, runs
 
 app_name = "invoicing"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("welcome/", rates.onboarding, name="onboarding"),
     path("<int:business_pk>/", businesses.business_detail, name="business"),
     path("<int:business_pk>/sync/", businesses.sync_now, name="sync_now"),
+    path("<int:business_pk>/hours/new/", hours.hours_new, name="hours_new"),
     path("<int:business_pk>/rates/", rates.rates_page, name="rates"),
     path("<int:business_pk>/rates/standard/", rates.standard_rate, name="standard_rate"),
     path("<int:business_pk>/rates/welcome/", rates.onboarding_rate, name="onboarding_rate"),
