@@ -28,18 +28,18 @@ def duration_seconds(text: str) -> int:
         raise BadDuration("The duration is empty.")
     clock = _CLOCK.match(value)
     if clock:
-        hours, minutes, seconds = (int(part or 0) for part in clock.groups())
-        return hours * 3600 + minutes * 60 + seconds
+        h, m, s = (int(part or 0) for part in clock.groups())
+        return h * 3600 + m * 60 + s
     if _HOURS.match(value):
         return _rounded(_decimal(value) * 3600)
     units = _UNITS.match(value)
     if units and any(units.groups()):
-        hours, minutes, seconds = units.groups()
+        hours_text, minutes_text, seconds_text = units.groups()
         total = Decimal(0)
         try:
-            total += _decimal(hours) * 3600 if hours else 0
-            total += _decimal(minutes) * 60 if minutes else 0
-            total += int(seconds) if seconds else 0
+            total += _decimal(hours_text) * 3600 if hours_text else 0
+            total += _decimal(minutes_text) * 60 if minutes_text else 0
+            total += int(seconds_text) if seconds_text else 0
         except InvalidOperation:
             raise BadDuration(f"“{text}” is not a duration.") from None
         return _rounded(total)
