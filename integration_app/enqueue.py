@@ -29,6 +29,7 @@ PROCESS_WEBHOOK_DELIVERY = "webhooks.process_delivery"
 SYNC_WEBHOOK_SUBSCRIPTIONS = "webhooks.sync_subscriptions"
 CONFIRM_WEBHOOK_SUBSCRIPTION = "webhooks.confirm_subscription"
 RESEND_WEBHOOK_VERIFICATION = "webhooks.resend_verification"
+IMPORT_HOURS = "invoicing.import_hours"
 TASK_NAMES = frozenset(
     {
         SYNC_BUSINESS,
@@ -37,6 +38,7 @@ TASK_NAMES = frozenset(
         SYNC_WEBHOOK_SUBSCRIPTIONS,
         CONFIRM_WEBHOOK_SUBSCRIPTION,
         RESEND_WEBHOOK_VERIFICATION,
+        IMPORT_HOURS,
     }
 )
 

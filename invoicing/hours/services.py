@@ -43,7 +43,7 @@ class HoursStored:
     entries: list[TimeEntry] = field(default_factory=list)
 
 
-def _locked_entries(business: ConnectedBusiness):
+def locked_entries(business: ConnectedBusiness):
     """Entries that are billed or reserved by a draft that is not voided."""
     on_open_draft = DraftEntry.objects.filter(time_entry=OuterRef("pk"), voided=False)
     return TimeEntry.objects.filter(business=business).annotate(on_draft=Exists(on_open_draft))
@@ -98,7 +98,7 @@ def hours_upsert(
         ConnectedBusiness.objects.select_for_update().filter(pk=business.pk).first()
         existing = {
             row.external_id: row
-            for row in _locked_entries(business).filter(
+            for row in locked_entries(business).filter(
                 source=source, external_id__in=[entry.external_id for entry in entries]
             )
         }
@@ -172,7 +172,7 @@ def hours_delete(*, business: ConnectedBusiness, entry_id: int) -> None:
     with transaction.atomic():
         ConnectedBusiness.objects.select_for_update().filter(pk=business.pk).first()
         row = (
-            _locked_entries(business)
+            locked_entries(business)
             .filter(source__in=OUTSIDE_SOURCES, active=True)
             .select_for_update(of=("self",))
             .get(pk=entry_id)

@@ -3,9 +3,11 @@
 - mirror: FreshBooks objects copied per business (clients, projects, services, rates, time);
 - sync_runs: one sync of a business and its outcome;
 - policies: billing defaults, local rate rules, the invoice schedule;
-- runs: invoice runs, draft invoices, their lines and reserved time entries.
+- runs: invoice runs, draft invoices, their lines and reserved time entries;
+- imports: CSV imports of hours from outside FreshBooks.
 """
 
+from invoicing.models.imports import HoursImport
 from invoicing.models.mirror import (
     Client,
     Mirror,
@@ -26,6 +28,7 @@ __all__ = [
     "DraftEntry",
     "DraftInvoice",
     "DraftLine",
+    "HoursImport",
     "InvoiceRun",
     "InvoiceSchedule",
     "Mirror",

@@ -1,0 +1,19 @@
+"""Thin Celery tasks for CSV imports of hours (queue `invoicing`)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from invoicing.hours.imports import hours_import_run, hours_imports_sweep
+
+
+@shared_task(name="invoicing.import_hours")
+def import_hours(import_id: int) -> None:
+    """Import a confirmed CSV, chunk by chunk, resuming where a previous run stopped."""
+    hours_import_run(import_id=import_id)
+
+
+@shared_task(name="invoicing.sweep_hours_imports")
+def sweep_hours_imports() -> int:
+    """Beat: resume confirmed imports whose worker went quiet."""
+    return hours_imports_sweep()
