@@ -22,20 +22,41 @@ CLOCKIFY_HEADER = [
 ]  # fmt: skip
 
 
-def toggl_row(client="Acme Corp", project="Website", duration="01:30:00", day="2024-05-06",
-              start="09:00:00", note="Homepage", user="Ana Lima", email="ana@studio.test"):  # fmt: skip
+def toggl_row(
+    client="Acme Corp",
+    project="Website",
+    duration="01:30:00",
+    day="2024-05-06",
+    start="09:00:00",
+    note="Homepage",
+    user="Ana Lima",
+    email="ana@studio.test",
+):
     return [user, email, client, project, "Design", note, "Yes", day, start, day, "10:30:00",
             duration, "", "150.00"]  # fmt: skip
 
 
-def harvest_row(client="Acme Corp", project="Website", hours="1.5", day="2024-05-06",
-                note="Homepage", first="Ana", last="Lima"):  # fmt: skip
+def harvest_row(
+    client="Acme Corp",
+    project="Website",
+    hours="1.5",
+    day="2024-05-06",
+    note="Homepage",
+    first="Ana",
+    last="Lima",
+):
     return [day, client, project, "", "Design", note, hours, hours, "Yes", "No", "No", first,
             last, "", "Yes", "100", "150", "0", "0", "US Dollar", ""]  # fmt: skip
 
 
-def clockify_row(client="Acme Corp", project="Website", duration="01:30:00", day="05/06/2024",
-                 start="09:00:00 AM", note="Homepage"):  # fmt: skip
+def clockify_row(
+    client="Acme Corp",
+    project="Website",
+    duration="01:30:00",
+    day="05/06/2024",
+    start="09:00:00 AM",
+    note="Homepage",
+):
     return [project, client, note, "Design", "Ana Lima", "", "ana@studio.test", "", "Yes", day,
             start, day, "10:30:00 AM", duration, "1.50", "100", "150"]  # fmt: skip
 

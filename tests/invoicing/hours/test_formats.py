@@ -90,7 +90,7 @@ def test_a_malformed_row_says_why_per_row():
     ("content", "words"),
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a CSV file"),
-        ("name,amount\nx,1\n".encode(), "not a detailed time report we know"),
+        (b"name,amount\nx,1\n", "not a detailed time report we know"),
         ("Client;Date\n\xe9".encode("latin-1"), "not UTF-8"),
         (b"", "empty or not a CSV file"),
     ],
