@@ -32,6 +32,7 @@ BEAT_SCHEDULE = {
     "sweep-drafts": {"task": "invoicing.sweep_drafts", "schedule": 15.0},
     "fire-due-schedules": {"task": "invoicing.fire_due_schedules", "schedule": 900.0},
     "sweep-hours-imports": {"task": "invoicing.sweep_hours_imports", "schedule": 60.0},
+    "write-back-hours": {"task": "invoicing.write_back_hours", "schedule": 60.0},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
 }

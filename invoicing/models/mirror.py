@@ -173,6 +173,10 @@ class TimeEntry(Mirror):
         blank=True,
         related_name="+",
     )
+    # Write-back of billed outside hours: set before FreshBooks is called (the intent, so a retry
+    # looks the entry up first), then the id FreshBooks gave it.
+    write_back_started_at = models.DateTimeField(null=True, blank=True)
+    write_back_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     client_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     project_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     service_freshbooks_id = models.BigIntegerField(null=True, blank=True)

@@ -7,9 +7,10 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from invoicing.models import TimeEntry
+from invoicing.selectors.businesses import written_back_copy_of
 
 
 class BadCursor(ValueError):
@@ -47,7 +48,7 @@ def user_hours(user, filters: HoursFilters) -> QuerySet[TimeEntry]:
         business__connection__disconnected_at__isnull=True,
         business__active=True,
         active=True,
-    )
+    ).exclude(Exists(written_back_copy_of(OuterRef("business"), OuterRef("freshbooks_id"))))
     if filters.business_id is not None:
         entries = entries.filter(business_id=filters.business_id)
     if filters.started_after is not None:

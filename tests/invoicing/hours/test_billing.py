@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from connections.freshbooks import FreshBooksClient
 from invoicing.drafts import draft_void, invoice_run_create, invoice_run_preview
 from invoicing.hours.checks import HoursInput
 from invoicing.hours.services import HoursRejected, hours_upsert
-from invoicing.models import DraftEntry, Project, TimeEntry
+from invoicing.hours.write_back import hours_write_back
+from invoicing.models import BillingPolicy, DraftEntry, Project, TimeEntry
 from tests.factories import UserFactory
 from tests.invoicing.drafts.conftest import (
     advance_until_settled,
@@ -114,3 +116,79 @@ def test_a_draft_of_outside_and_freshbooks_hours_has_the_right_lines_and_totals_
         for d in again.preview["drafts"]
         for line in d["lines"]
     )
+
+
+def written_back(sandbox, business, entry) -> list[dict]:
+    reference = f"[FBB-H{entry.pk}]"
+    return [
+        remote
+        for remote in sandbox.control.time_entries(business.business_id)
+        if reference in str(remote.get("note") or "")
+    ]
+
+
+def bill_outside_hours(business, project) -> TimeEntry:
+    outside = push_outside_hours(business, project)
+    run = invoice_run_create(
+        run_id=invoice_run_preview(business=business, raw_options=period_options()).pk
+    )
+    advance_until_settled(run)
+    outside.refresh_from_db()
+    assert outside.billed
+    return outside
+
+
+def test_write_back_is_off_by_default(use_sandbox, small):
+    outside = bill_outside_hours(small.business, rated_project(small.business))
+
+    assert hours_write_back(business_id=small.business.pk) == 0
+    assert written_back(use_sandbox, small.business, outside) == []
+
+
+def test_write_back_creates_each_billed_entry_in_freshbooks_once(use_sandbox, small):
+    business = small.business
+    BillingPolicy.objects.filter(business=business).update(write_back_outside_hours=True)
+    outside = bill_outside_hours(business, rated_project(business))
+
+    assert hours_write_back(business_id=business.pk) == 1
+    TimeEntry.objects.filter(pk=outside.pk).update(
+        write_back_started_at=timezone.now() - timedelta(hours=1)
+    )
+    assert hours_write_back(business_id=business.pk) == 0
+
+    [remote] = written_back(use_sandbox, business, outside)
+    assert (remote["duration"], remote["billed"], remote["client_id"]) == (
+        5400,
+        True,
+        outside.client_freshbooks_id,
+    )
+    outside.refresh_from_db()
+    assert outside.write_back_freshbooks_id == remote["id"]
+
+
+def test_a_worker_killed_between_the_write_and_saving_its_id_does_not_write_twice(
+    use_sandbox, small, monkeypatch
+):
+    business = small.business
+    BillingPolicy.objects.filter(business=business).update(write_back_outside_hours=True)
+    outside = bill_outside_hours(business, rated_project(business))
+    real_create = FreshBooksClient.create_time_entry
+
+    def create_then_die(self, business_id, fields):
+        real_create(self, business_id, fields)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(FreshBooksClient, "create_time_entry", create_then_die)
+    with pytest.raises(SystemExit):
+        hours_write_back(business_id=business.pk)
+    monkeypatch.setattr(FreshBooksClient, "create_time_entry", real_create)
+
+    assert hours_write_back(business_id=business.pk) == 0  # the lease is still running
+    TimeEntry.objects.filter(pk=outside.pk).update(
+        write_back_started_at=timezone.now() - timedelta(minutes=5)
+    )
+    hours_write_back(business_id=business.pk)
+
+    [remote] = written_back(use_sandbox, business, outside)
+    outside.refresh_from_db()
+    assert outside.write_back_freshbooks_id == remote["id"]
