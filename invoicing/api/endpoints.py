@@ -207,6 +207,8 @@ def hours_list(
 ):
     """Time entries of your businesses (FreshBooks' own and outside hours), oldest first; follow
     `next_cursor` for the next page."""
+    if business is not None and not businesses_for_user(request.auth).filter(pk=business).exists():
+        return Status(404, {"detail": "No business with this id is connected to your account."})
     filters = HoursFilters(
         business_id=business,
         started_after=_checked(started_after),

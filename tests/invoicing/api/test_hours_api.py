@@ -157,6 +157,14 @@ def test_another_users_business_is_404_and_nothing_is_stored(world):
     assert not TimeEntry.objects.exists()
 
 
+def test_listing_another_users_business_is_404(world):
+    other = ConnectedBusinessFactory()
+    TimeEntryFactory(business=other, client_freshbooks_id=10)
+
+    assert world.get("/hours", business=other.pk).status_code == 404
+    assert world.get("/hours").json()["items"] == []
+
+
 def test_hours_list_with_filters_and_cursor_pages(world):
     push(world, *[entry(external_id=f"e{n}") for n in range(5)])
     TimeEntryFactory(business=world.business, client_freshbooks_id=10)
