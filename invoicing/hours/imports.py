@@ -97,6 +97,8 @@ def hours_import_confirm(*, hours_import: HoursImport) -> HoursImport:
 def hours_import_run(*, import_id: int) -> HoursImport:
     """Import what is left, chunk by chunk (the task's body; safe to run twice at once)."""
     hours_import = HoursImport.objects.select_related("business").get(pk=import_id)
+    if hours_import.status not in (Status.QUEUED, Status.IMPORTING):
+        return hours_import  # done, failed or discarded: a late or repeated task does nothing
     entries = import_plan(hours_import).entries
     while True:
         with transaction.atomic():
@@ -107,6 +109,7 @@ def hours_import_run(*, import_id: int) -> HoursImport:
             if not chunk:
                 locked.status = Status.DONE
                 locked.finished_at = timezone.now()
+                locked.content = b""  # the time entries hold what it brought; the file goes
                 locked.save()
                 logger.info("import %s done: %s added", locked.pk, locked.added)
                 return locked
