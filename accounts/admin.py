@@ -10,7 +10,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from integration_app.admin_tools import ReadOnlyAdmin
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -63,3 +64,14 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="FreshBooks logins", ordering="live_connection_count")
     def freshbooks_logins(self, user: WithAnnotations[User, _LiveConnectionCount]) -> int:
         return user.live_connection_count
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Who holds which API token; the hash is never shown (revoke on the user's account page)."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    list_select_related = ["user"]
+    search_fields = ["=prefix", "user__email", "name"]
+    exclude = ["key_hash"]

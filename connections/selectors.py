@@ -175,3 +175,12 @@ def business_is_connected(business: ConnectedBusiness) -> bool:
 def business_identity_is_active(business: ConnectedBusiness) -> bool:
     """False while FreshBooks access is lost (reconnect needed or revoked)."""
     return business.connection.identity.state == FreshBooksIdentity.State.ACTIVE
+
+
+def businesses_for_user(user) -> QuerySet[ConnectedBusiness]:
+    """The user's connected businesses (live connections, active businesses), by name."""
+    return (
+        ConnectedBusiness.objects.select_related("connection__identity")
+        .filter(connection__user=user, connection__disconnected_at__isnull=True, active=True)
+        .order_by("name", "pk")
+    )

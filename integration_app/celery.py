@@ -31,6 +31,8 @@ BEAT_SCHEDULE = {
     # Often, so a killed worker's draft resumes within a minute (lease + one sweep).
     "sweep-drafts": {"task": "invoicing.sweep_drafts", "schedule": 15.0},
     "fire-due-schedules": {"task": "invoicing.fire_due_schedules", "schedule": 900.0},
+    "sweep-hours-imports": {"task": "invoicing.sweep_hours_imports", "schedule": 60.0},
+    "write-back-hours": {"task": "invoicing.write_back_hours", "schedule": 60.0},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
     "sweep-notifications": {"task": "default.sweep_notifications", "schedule": 120.0},
     "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
@@ -38,7 +40,9 @@ BEAT_SCHEDULE = {
 app.conf.beat_schedule = BEAT_SCHEDULE
 # `<app>.tasks` of every installed app, and the task modules of the domain packages.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["connections.webhooks", "invoicing.sync", "invoicing.drafts"])
+app.autodiscover_tasks(
+    ["connections.webhooks", "invoicing.sync", "invoicing.drafts", "invoicing.hours"]
+)
 
 # Workers and beat log through Django's LOGGING (JSON in production) instead of Celery's own
 # set-up; every line a task logs carries its task id and name, and the id of the request that

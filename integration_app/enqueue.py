@@ -30,6 +30,7 @@ SYNC_WEBHOOK_SUBSCRIPTIONS = "webhooks.sync_subscriptions"
 CONFIRM_WEBHOOK_SUBSCRIPTION = "webhooks.confirm_subscription"
 RESEND_WEBHOOK_VERIFICATION = "webhooks.resend_verification"
 SEND_NOTIFICATION = "default.send_notification"
+IMPORT_HOURS = "invoicing.import_hours"
 TASK_NAMES = frozenset(
     {
         SYNC_BUSINESS,
@@ -39,6 +40,7 @@ TASK_NAMES = frozenset(
         CONFIRM_WEBHOOK_SUBSCRIPTION,
         RESEND_WEBHOOK_VERIFICATION,
         SEND_NOTIFICATION,
+        IMPORT_HOURS,
     }
 )
 

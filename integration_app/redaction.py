@@ -75,6 +75,8 @@ _PARAMETER = re.compile(
 _JSON_MEMBER = re.compile(rf"""(["'](?:{_NAMES})["']\s*:\s*)(?:"[^"]*"|'[^']*')""", re.IGNORECASE)
 # Authorization: Bearer xyz / Basic xyz.
 _CREDENTIALS = re.compile(r"\b(Bearer|Basic)\s+[\w.~+/=-]+", re.IGNORECASE)
+# A personal API token anywhere (accounts.tokens): fbb_<prefix>_<secret>; the prefix stays.
+_API_TOKEN = re.compile(r"\b(fbb_[0-9a-f]{12}_)[\w-]+")
 
 
 def mask_secrets(text: str) -> str:
@@ -84,6 +86,7 @@ def mask_secrets(text: str) -> str:
     text = _WEBHOOK_PATH.sub(rf"\g<1>{MASK}", text)
     text = _PARAMETER.sub(rf"\g<1>={MASK}", text)
     text = _JSON_MEMBER.sub(rf'\g<1>"{MASK}"', text)
+    text = _API_TOKEN.sub(rf"\g<1>{MASK}", text)
     return _CREDENTIALS.sub(rf"\g<1> {MASK}", text)
 
 

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from integration_app.health import healthz
 from invoicing.admin.issues import issues_admin_view
+from invoicing.api.docs import api_docs
+from invoicing.api.endpoints import api
 from invoicing.urls import invoice_urlpatterns
 
 # Admin's own login form has none of allauth's rate limits; everyone signs in through allauth's.
@@ -18,6 +20,8 @@ urlpatterns = [
     path("businesses/", include("invoicing.urls")),
     path("businesses/<int:business_pk>/invoices/", include((invoice_urlpatterns, "invoices"))),
     path("admin/issues/", issues_admin_view, name="admin_issues"),
+    path("api/v1/docs/", api_docs, name="api_docs"),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -6,7 +6,7 @@ The project mounts `urlpatterns` at `businesses/` and `invoice_urlpatterns` at
 
 from django.urls import path
 
-from invoicing.views import businesses, defaults, drafts, previews, rates, runs
+from invoicing.views import businesses, defaults, drafts, hours, imports, previews, rates, runs
 
 app_name = "invoicing"
 
@@ -14,6 +14,33 @@ urlpatterns = [
     path("welcome/", rates.onboarding, name="onboarding"),
     path("<int:business_pk>/", businesses.business_detail, name="business"),
     path("<int:business_pk>/sync/", businesses.sync_now, name="sync_now"),
+    path("<int:business_pk>/hours/new/", hours.hours_new, name="hours_new"),
+    path("<int:business_pk>/hours/import/", imports.import_new, name="hours_import_new"),
+    path(
+        "<int:business_pk>/hours/import/template.csv",
+        imports.import_template,
+        name="hours_import_template",
+    ),
+    path(
+        "<int:business_pk>/hours/import/<int:import_pk>/",
+        imports.import_detail,
+        name="hours_import",
+    ),
+    path(
+        "<int:business_pk>/hours/import/<int:import_pk>/map/",
+        imports.import_map,
+        name="hours_import_map",
+    ),
+    path(
+        "<int:business_pk>/hours/import/<int:import_pk>/confirm/",
+        imports.import_confirm,
+        name="hours_import_confirm",
+    ),
+    path(
+        "<int:business_pk>/hours/import/<int:import_pk>/discard/",
+        imports.import_discard,
+        name="hours_import_discard",
+    ),
     path("<int:business_pk>/rates/", rates.rates_page, name="rates"),
     path("<int:business_pk>/rates/standard/", rates.standard_rate, name="standard_rate"),
     path("<int:business_pk>/rates/welcome/", rates.onboarding_rate, name="onboarding_rate"),

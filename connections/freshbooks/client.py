@@ -274,6 +274,13 @@ class FreshBooksClient(ExpenseAndTaxCalls, FreshBooksTransport):
         body = self.request("GET", self._time_entry_path(business_id, time_entry_id))
         return envelopes.flat_single(body, "time_entry")
 
+    def create_time_entry(self, business_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        path = resource_path(
+            "/timetracking/business/{business_id}/time_entries", business_id=business_id
+        )
+        body = self.request("POST", path, json={"time_entry": fields})
+        return envelopes.flat_single(body, "time_entry")
+
     def update_time_entry(
         self, business_id: int, time_entry_id: int, fields: dict[str, Any]
     ) -> dict[str, Any]:

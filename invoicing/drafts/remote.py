@@ -113,14 +113,20 @@ def set_entries_billed(
     with ThreadPoolExecutor(max_workers=BILLED_CONCURRENCY) as pool:
         for start in range(0, len(pending), BILLED_BATCH):
             batch = pending[start : start + BILLED_BATCH]
-            ids = [entry_freshbooks_id for _, _, entry_freshbooks_id in batch]
-            if calls == 0:
+            # Hours from outside FreshBooks (negative ids) are billed here only (invoicing.hours).
+            ids = [
+                entry_freshbooks_id
+                for _, _, entry_freshbooks_id in batch
+                if entry_freshbooks_id > 0
+            ]
+            if calls == 0 and ids:
                 # The first in this thread: it loads (or refreshes) the token the others reuse.
                 put(ids.pop(0))
+                calls += 1
             # Concurrent within the batch; the shared rate gate still paces every call. A
             # failure leaves the whole batch unsaved, and PUTs are idempotent, so a retry redoes it.
             list(pool.map(put, ids))
-            calls += len(batch)
+            calls += len(ids)
             _save_batch(batch, billed=billed)
             after_batch()
     return calls

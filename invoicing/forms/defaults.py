@@ -74,6 +74,7 @@ class BillingPolicyForm(UnpricedChoice, forms.ModelForm):
             "rounding_level",
             "unpriced",
             "standard_rate",
+            "write_back_outside_hours",
         ]
         help_texts = {
             "standard_rate": "Used for projects billed at the business standard rate "

@@ -4,10 +4,12 @@
 - expenses: mirrored expenses and taxes;
 - sync_runs: one sync of a business and its outcome;
 - policies: billing defaults, local rate rules, the invoice schedule;
-- runs: invoice runs, draft invoices, their lines and reserved time entries.
+- runs: invoice runs, draft invoices, their lines and reserved time entries;
+- imports: CSV imports of hours from outside FreshBooks.
 """
 
 from invoicing.models.expenses import Expense, Tax
+from invoicing.models.imports import HoursImport
 from invoicing.models.mirror import (
     Client,
     Mirror,
@@ -29,6 +31,7 @@ __all__ = [
     "DraftInvoice",
     "DraftLine",
     "Expense",
+    "HoursImport",
     "InvoiceRun",
     "InvoiceSchedule",
     "Mirror",

@@ -8,7 +8,9 @@ client or project does.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from connections.models import ConnectedBusiness
 from invoicing.models.fields import RateField
@@ -144,6 +146,37 @@ class TeamMember(models.Model):
 
 
 class TimeEntry(Mirror):
+    """A FreshBooks time entry, or hours from outside FreshBooks (`invoicing.hours` says why one
+    table holds both). An outside entry's `freshbooks_id` is minus its own primary key."""
+
+    class Source(models.TextChoices):
+        FRESHBOOKS = "freshbooks", "FreshBooks"
+        API = "api", "API"
+        CSV = "csv", "CSV import"
+        MANUAL = "manual", "Manual entry"
+
+    class Tool(models.TextChoices):
+        TOGGL = "toggl", "Toggl Track"
+        HARVEST = "harvest", "Harvest"
+        CLOCKIFY = "clockify", "Clockify"
+        TEMPLATE = "template", "template"
+
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.FRESHBOOKS)
+    # The tool a CSV came from (empty for the other sources).
+    source_tool = models.CharField(max_length=16, choices=Tool.choices, blank=True)
+    # The caller's own id (API), the export's row id or a hash of its fields (CSV), a UUID (manual).
+    external_id = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Write-back of billed outside hours: set before FreshBooks is called (the intent, so a retry
+    # looks the entry up first), then the id FreshBooks gave it.
+    write_back_started_at = models.DateTimeField(null=True, blank=True)
+    write_back_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     client_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     project_freshbooks_id = models.BigIntegerField(null=True, blank=True)
     service_freshbooks_id = models.BigIntegerField(null=True, blank=True)
@@ -161,6 +194,14 @@ class TimeEntry(Mirror):
 
     class Meta(Mirror.Meta):
         verbose_name_plural = "time entries"
+        constraints = [
+            *Mirror.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["business", "source", "external_id"],
+                condition=~Q(source="freshbooks"),
+                name="unique_outside_entry_per_source",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["business", "billable", "billed", "active", "started_at"],
@@ -171,4 +212,19 @@ class TimeEntry(Mirror):
         ]
 
     def __str__(self) -> str:
+        if self.is_outside:
+            return f"Time entry {self.external_id} from {self.source_label}"
         return f"Time entry {self.freshbooks_id} ({self.duration_seconds}s)"
+
+    @property
+    def is_outside(self) -> bool:
+        return self.source != self.Source.FRESHBOOKS
+
+    @property
+    def source_label(self) -> str:
+        """ "FreshBooks", "API", "Manual entry", "Toggl Track CSV"."""
+        if self.source == self.Source.CSV and self.source_tool:
+            if self.source_tool == self.Tool.TEMPLATE:
+                return "CSV import"
+            return f"{self.Tool(self.source_tool).label} CSV"
+        return str(self.Source(self.source).label)

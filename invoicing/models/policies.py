@@ -50,6 +50,14 @@ class BillingPolicy(models.Model):
     standard_rate = RateField(null=True, blank=True)
     # When someone chose "Skip for now" at "What do you charge per hour?" (not asked again).
     standard_rate_skipped_at = models.DateTimeField(null=True, blank=True)
+    # Hours from outside FreshBooks are also written to FreshBooks as billed time entries once
+    # billed, so its own reports show them (invoicing.hours.write_back).
+    write_back_outside_hours = models.BooleanField(
+        "Copy outside hours to FreshBooks",
+        default=False,
+        help_text="When hours from the API, a CSV import or manual entry are billed, also create "
+        "them in FreshBooks as billed time entries, so FreshBooks' reports show them.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -303,7 +303,9 @@ class TimeEntryFilters:
 
 def time_entries_for(business: ConnectedBusiness, filters: TimeEntryFilters) -> QuerySet:
     """The business's live time entries, newest first, narrowed by the page's filters."""
-    entries = TimeEntry.objects.filter(business=business, active=True)
+    entries = TimeEntry.objects.filter(business=business, active=True).exclude(
+        Exists(written_back_copy_of(OuterRef("business"), OuterRef("freshbooks_id")))
+    )
     if filters.client_id is not None:
         entries = entries.filter(client_freshbooks_id=filters.client_id)
     if filters.project_id is not None:
@@ -322,7 +324,15 @@ def time_entries_for(business: ConnectedBusiness, filters: TimeEntryFilters) -> 
         "billable",
         "billed",
         "note",
+        "source",
+        "source_tool",
     ).order_by("-started_at", "-freshbooks_id")
+
+
+def written_back_copy_of(business, freshbooks_id) -> QuerySet[TimeEntry]:
+    """The outside entry a FreshBooks entry was written back from (invoicing.hours.write_back):
+    lists show the outside entry only, not its copy too."""
+    return TimeEntry.objects.filter(business=business, write_back_freshbooks_id=freshbooks_id)
 
 
 def client_names(business: ConnectedBusiness) -> dict[int, str]:

@@ -48,6 +48,7 @@ def preview_snapshot(
     entry_dates: dict[int, str],
     entry_seconds: dict[int, int],
     entry_notes: dict[int, str] | None = None,
+    entry_sources: dict[int, str] | None = None,
     freshness: dict[str, Any] | None = None,
     made_at: str = "",
 ) -> dict[str, Any]:
@@ -57,6 +58,7 @@ def preview_snapshot(
     out, and each unpriced entry where its rate is set (`rate_fix`).
     """
     notes = entry_notes or {}
+    sources = entry_sources or {}  # hours from outside FreshBooks: "API", "Toggl Track CSV"
     drafts = []
     for draft in plan.drafts:
         billed_seconds = sum(sum(line.billed_seconds.values()) for line in draft.lines)
@@ -87,6 +89,7 @@ def preview_snapshot(
                                 "date": entry_dates.get(entry_id, ""),
                                 "hours": str(hours_from_seconds(entry_seconds.get(entry_id, 0))),
                                 "note": notes.get(entry_id, "")[:NOTE_CHARACTERS],
+                                "source": sources.get(entry_id, ""),
                             }
                             for entry_id in line.entry_ids
                         ],
@@ -105,6 +108,7 @@ def preview_snapshot(
                 "client_name": client.name if client else "",
                 "date": entry_dates.get(item.entry_id, ""),
                 "hours": str(hours_from_seconds(entry_seconds.get(item.entry_id, 0))),
+                "source": sources.get(item.entry_id, ""),
                 "reason": str(item.reason),
                 "reason_label": REASON_LABELS.get(item.reason, str(item.reason)),
                 "detail": item.detail,
@@ -255,6 +259,9 @@ def snapshot_of(
         },
         entry_seconds={entry_id: row.duration_seconds for entry_id, row in rows.items()},
         entry_notes={entry_id: row.note for entry_id, row in rows.items()},
+        entry_sources={
+            entry_id: row.source_label for entry_id, row in rows.items() if row.is_outside
+        },
         freshness=freshness,
         made_at=timezone.now().isoformat(),
     )

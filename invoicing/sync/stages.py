@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connections.freshbooks import FreshBooksClient, Page, PermissionDenied
@@ -373,7 +374,12 @@ def finalize(context: SyncContext) -> None:
         deleted = 0
         for model in (Client, Project, TimeEntry, Expense, Tax):
             deleted += mirror_deactivate_unseen(
-                model=model, business=business, run_id=run_id, listed_since=context.run.started_at
+                model=model,
+                business=business,
+                run_id=run_id,
+                listed_since=context.run.started_at,
+                # Hours from outside FreshBooks are never in its listing (invoicing.hours).
+                scope=Q(source=TimeEntry.Source.FRESHBOOKS) if model is TimeEntry else None,
             )
         deleted += mirror_delete_unseen(model=ProjectServiceRate, business=business, run_id=run_id)
         context.commit(

@@ -144,7 +144,12 @@ def _upsert_page(
 
 
 def mirror_deactivate_unseen(
-    *, model: type[models.Model], business, run_id: int, listed_since: datetime | None = None
+    *,
+    model: type[models.Model],
+    business,
+    run_id: int,
+    listed_since: datetime | None = None,
+    scope: models.Q | None = None,
 ) -> int:
     """After a complete listing, active objects the run did not see are gone from FreshBooks.
 
@@ -156,6 +161,8 @@ def mirror_deactivate_unseen(
     unseen = model._default_manager.filter(business=business, active=True).exclude(
         seen_by_run_id=run_id
     )
+    if scope is not None:  # e.g. only the time FreshBooks lists, not hours from outside it
+        unseen = unseen.filter(scope)
     if any(f.name == "synced_at" for f in model._meta.concrete_fields):
         changes["synced_at"] = timezone.now()
         if listed_since is not None:

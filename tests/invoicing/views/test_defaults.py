@@ -79,3 +79,21 @@ def test_billing_defaults_fill_the_preview_form(owner_client, business):
     assert policy.standard_rate == Decimal("80.00")
     assert form.initial["grouping"] == "project"
     assert form.initial["rounding_increment"] == 6
+
+
+def test_copying_outside_hours_to_freshbooks_is_off_until_ticked(owner_client, business):
+    values = {
+        "grouping": "service",
+        "rounding_increment": "0",
+        "rounding_direction": "up",
+        "rounding_level": "entry",
+        "unpriced": "hold",
+    }
+    page = owner_client.get(url("policy", business)).content.decode()
+    assert "Copy outside hours to FreshBooks" in page
+
+    owner_client.post(url("policy", business), values)
+    assert BillingPolicy.objects.get(business=business).write_back_outside_hours is False
+
+    owner_client.post(url("policy", business), {**values, "write_back_outside_hours": "on"})
+    assert BillingPolicy.objects.get(business=business).write_back_outside_hours is True
