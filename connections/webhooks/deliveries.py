@@ -19,6 +19,7 @@ from connections.models import (
     ConnectedBusiness,
     WebhookDelivery,
 )
+from integration_app.untrusted_text import storable_json, storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def stored_headers(headers: dict[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         if name.lower() in UNSTORED_HEADERS:
             continue
-        kept[name] = value[:STORED_HEADER_CHARS]
+        kept[storable_text(name)] = storable_text(value[:STORED_HEADER_CHARS])
         if len(kept) >= MAX_STORED_HEADERS:
             break
     return kept
@@ -102,19 +103,20 @@ def positive_int(value: str | None) -> int | None:
 def delivery_row(
     *, business: ConnectedBusiness, incoming: IncomingDelivery, fields: dict[str, str], **columns
 ) -> WebhookDelivery:
-    name = fields.get("name", "")[:100]
+    """The row for a delivery; anyone can post, so text loses NUL (PostgreSQL refuses it)."""
+    name = storable_text(fields.get("name", "")[:100])
     return WebhookDelivery(
         business=business,
         name=name,
         noun=name.split(".", 1)[0][:100],
         object_id=positive_int(fields.get("object_id")),
-        account_id=fields.get("account_id", "")[:64],
+        account_id=storable_text(fields.get("account_id", "")[:64]),
         freshbooks_business_id=positive_int(fields.get("business_id")),
         identity_id=positive_int(fields.get("identity_id") or fields.get("user_id")),
         headers=stored_headers(incoming.headers),
         remote_ip=ip_or_none(incoming.remote_ip),
         received_at=incoming.received_at,
-        **columns,
+        **{column: storable_json(value) for column, value in columns.items()},
     )
 
 
