@@ -27,7 +27,9 @@ VERIFY_EVENT = "callback.verify"
 SIGNATURE_HEADER = "x-freshbooks-hmac-sha256"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 EVENT_NAME = re.compile(r"[A-Za-z_]{1,50}(\.[A-Za-z_]{1,49})?")
-MAX_TOKEN_LENGTH = 64
+# Tokens are ``secrets.token_urlsafe`` (connections.models.businesses); anything else is unknown
+# without a query (a NUL in the path would otherwise reach PostgreSQL and fail there).
+WEBHOOK_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_VERIFIER_LENGTH = 200
 STORED_REJECTED_BODY_CHARS = 2000
 STORED_HEADER_CHARS = 1000
@@ -70,7 +72,7 @@ class IngestResult:
 
 
 def business_for_token(token: str) -> ConnectedBusiness | None:
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not WEBHOOK_TOKEN.fullmatch(token):
         return None
     return ConnectedBusiness.objects.filter(ACTIVE_BUSINESSES, webhook_token=token).first()
 

@@ -78,3 +78,11 @@ def test_a_callback_verify_with_nul_is_answered_without_error(client, business, 
     response = client.post(webhook_url(business), data=urlencode(fields), content_type=FORM)
 
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "x" * 65, "..%2Fadmin", "t%C3%A9"])
+def test_a_token_that_no_business_could_have_is_unknown(client, business, subscription, token):
+    response = client.post(f"/webhooks/freshbooks/{token}/", data="name=x", content_type=FORM)
+
+    assert response.status_code == 404
+    assert not WebhookDelivery.objects.exists()
