@@ -50,7 +50,7 @@ FAULTS = (
     {"kind": "status", "status": 503, "chance": 0.10, "seed": 2},
     {"kind": "timeout", "timeout_s": 3, "phase": "after", "chance": 0.05, "seed": 3},
 )
-APP_SETTINGS = {"FRESHBOOKS_READ_TIMEOUT": "2"}
+APP_SETTINGS = {"FRESHBOOKS_READ_TIMEOUT": "2", "WEBHOOK_RETRY_BASE_SECONDS": "1"}
 
 
 def sizes(full: bool) -> dict[str, int]:
@@ -140,7 +140,10 @@ def scenario(world: World, *, faulted: bool, size: dict[str, int], alive, base_u
     if faulted:
         faults_on(control)
     timeout = 1800 if size["time_entries"] > 500 else 300
+    clock = time.monotonic()
     sync_status = full_sync(world, business, alive=alive, timeout=timeout)
+    took = {"sync": time.monotonic() - clock}
+    clock = time.monotonic()
     events = edit_at_freshbooks(control, business, edits=size["edits"])
     refused = sum(1 for name, object_id in events if sender.send(name, object_id) != 200)
     wait_for(
@@ -149,18 +152,22 @@ def scenario(world: World, *, faulted: bool, size: dict[str, int], alive, base_u
         message="the webhook deliveries",
         alive=alive,
     )
+    took["webhooks"] = time.monotonic() - clock
     fired = {fault_name(rule): rule["fired"] for rule in control.faults()}
     control.clear_faults()
     run = start_invoice_run(business)
     if faulted:
         faults_on(control)
+    clock = time.monotonic()
     wait_for(
         lambda: runs_unfinished([run.pk]) == 0, timeout=timeout, message="the drafts", alive=alive
     )
+    took["drafts"] = time.monotonic() - clock
     for rule in control.faults():
         fired[fault_name(rule)] = fired.get(fault_name(rule), 0) + rule["fired"]
     control.clear_faults()
     notes = [f"sync {sync_status}"] + ([f"{refused} deliveries refused"] if refused else [])
+    notes.append(", ".join(f"{stage} {seconds:.0f}s" for stage, seconds in took.items()))
     return business, control.calls().get("total", 0), fired, notes
 
 
