@@ -62,7 +62,15 @@ INHERITED_APP_ENV = (
     "APP_ENV",
 )
 SMALL_TIMEOUT = 900
+# Set by tests/bench/test_drills.py: the drill runs inside `make test`, so it may shrink further
+# than its small size (fewer rounds, shorter leases); it says so in its notes.
+IN_TESTS_ENV = "DRILLS_IN_TESTS"
 FULL_TIMEOUT = 3 * 3600
+
+
+def in_tests() -> bool:
+    """True when the drill runs inside the test-suite (``DRILLS_IN_TESTS=1``)."""
+    return os.environ.get(IN_TESTS_ENV) == "1"
 
 
 class DrillError(Exception):
