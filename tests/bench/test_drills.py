@@ -25,3 +25,9 @@ def test_crash_killed_workers_leave_every_run_done_with_one_invoice_per_draft():
     from bench.drills import crash
 
     assert passed(crash.run())
+
+
+def test_broker_loss_a_redis_restarted_empty_loses_no_delivery_and_no_draft():
+    from bench.drills import broker_loss
+
+    assert passed(broker_loss.run())
