@@ -62,7 +62,15 @@ INHERITED_APP_ENV = (
     "APP_ENV",
 )
 SMALL_TIMEOUT = 900
+# Set by tests/bench/test_drills.py: the drill runs inside `make test`, so it may shrink further
+# than its small size (fewer rounds, shorter leases); it says so in its notes.
+IN_TESTS_ENV = "DRILLS_IN_TESTS"
 FULL_TIMEOUT = 3 * 3600
+
+
+def in_tests() -> bool:
+    """True when the drill runs inside the test-suite (``DRILLS_IN_TESTS=1``)."""
+    return os.environ.get(IN_TESTS_ENV) == "1"
 
 
 class DrillError(Exception):
@@ -286,6 +294,67 @@ class AppProcess:
             self.process.wait()
 
 
+class PrivateRedis:
+    """A redis-server of the drill's own on a free port that keeps nothing on disk
+    (``--save "" --appendonly no``), so ``restart_empty`` is a Redis that lost everything. Never
+    the machine's Redis: other people's work lives there."""
+
+    def __init__(self, log_dir: Path, host: str = "127.0.0.1"):
+        from sandbox.process import free_port
+
+        self.host = host
+        self.port = free_port(host)
+        self.url = f"redis://{host}:{self.port}/0"
+        self.log_path = log_dir / "redis.log"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [
+                    shutil.which("redis-server") or "redis-server",
+                    "--bind",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(self.answers, timeout=20, interval=0.05, message="the private Redis")
+
+    def answers(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_connect_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def restart_empty(self, down_seconds: float = 0.0) -> None:
+        self.kill()
+        time.sleep(down_seconds)
+        self.start()
+
+    def keys(self) -> int:
+        import redis
+
+        return int(redis.Redis.from_url(self.url).dbsize())
+
+
 # -- the world -----------------------------------------------------------------------------------
 
 
@@ -294,7 +363,8 @@ class World:
 
     - a throwaway PostgreSQL database (bench.harness.bench_database), set up in this process;
     - a Redis key prefix (cache, locks, rate limits) and broker key prefix on ``redis_url``
-      (``DRILL_REDIS_URL``, default database 14); its keys are deleted at the end;
+      (``DRILL_REDIS_URL``, default database 14), its keys deleted at the end; or, with
+      ``private_redis``, a redis-server of its own (``world.redis``, a ``PrivateRedis``);
     - the sandbox (control mode, state in a temporary directory), this process pointed at it;
     - app processes started with ``start_web``, ``start_worker``, ``start_beat``, each with its
       own free port where it has one, all stopped at the end;
@@ -308,6 +378,7 @@ class World:
         name: str,
         *,
         redis_url: str | None = None,
+        private_redis: bool = False,
         env: dict[str, str] | None = None,
         sandbox_rate: int = 10_000,
     ):
@@ -325,10 +396,15 @@ class World:
         self.database_name = ""
         self.database_server = ""
         self._failed = True
+        self.private_redis = private_redis
+        self.redis: PrivateRedis | None = None
 
     # set-up and tear-down
 
     def __enter__(self) -> World:
+        if self.private_redis:
+            self.redis = PrivateRedis(self.log_dir)
+            self.redis_url = self.redis.url
         os.environ.update(
             {
                 "BENCH_REDIS_URL": self.redis_url,
@@ -343,6 +419,8 @@ class World:
 
         stack = self._stack
         stack.callback(self._remove_logs)
+        if self.redis is not None:
+            stack.callback(self.redis.kill)
         stack.callback(self._delete_redis_keys)
         try:
             stack.enter_context(bench_database())

@@ -1,0 +1,33 @@
+"""Each drill of bench/drills/ at its smallest size: it sets up its own world in a child process
+(database, sandbox, Redis keys, app processes), does harm and checks that nothing was lost or done
+twice. The figures (``make drill``) are in bench/README.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.drills.common import IN_TESTS_ENV, DrillResult
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def smallest_size(monkeypatch):
+    monkeypatch.setenv(IN_TESTS_ENV, "1")
+
+
+def passed(result: DrillResult) -> bool:
+    result.print()
+    return result.passed
+
+
+def test_crash_killed_workers_leave_every_run_done_with_one_invoice_per_draft():
+    from bench.drills import crash
+
+    assert passed(crash.run())
+
+
+def test_broker_loss_a_redis_restarted_empty_loses_no_delivery_and_no_draft():
+    from bench.drills import broker_loss
+
+    assert passed(broker_loss.run())
