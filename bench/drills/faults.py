@@ -20,7 +20,8 @@ drafts (client, total, state) and FreshBooks' own invoices (client, amount) and 
 also every draft done exactly once. Prints the API calls of the faulted run against the
 fault-free one.
 
-Small: 2 clients, 30 entries, 8 edits. Full: 20 clients, 2,000 entries, 200 edits.
+Small: 2 clients, 30 entries, 8 edits. Full: 20 clients, 2,000 entries, 200 edits. In the
+test-suite: 2 clients, 20 entries, 4 edits.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bench.drills.common import (
     World,
     deliveries_unsettled,
     exactly_once,
+    in_tests,
     invoice_invariants,
     isolated,
     runs_unfinished,
@@ -54,6 +56,8 @@ APP_SETTINGS = {"FRESHBOOKS_READ_TIMEOUT": "2", "WEBHOOK_RETRY_BASE_SECONDS": "1
 
 
 def sizes(full: bool) -> dict[str, int]:
+    if in_tests():
+        return {"clients": 2, "time_entries": 20, "edits": 4}
     if full:
         return {"clients": 20, "time_entries": 2000, "edits": 200}
     return {"clients": 2, "time_entries": 30, "edits": 8}

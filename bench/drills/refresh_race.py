@@ -12,7 +12,7 @@ expired (the refresh-ahead-of-expiry path).
 Checks, for each round: exactly one ``POST /auth/oauth/token`` at the sandbox (its call counters),
 every call answered, no ``invalid_grant`` and the identity still active with no failure recorded.
 
-Small: 1 round (the refresh after a 401). Full: 10 rounds, alternating.
+Small: 2 rounds. Full: 10 rounds. In the test-suite: 1 round (the refresh after a 401).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import threading
 import time
 from collections import Counter
 
-from bench.drills.common import DrillResult, World, isolated
+from bench.drills.common import DrillResult, World, in_tests, isolated
 
 PROCESSES = 4
 CALLS_PER_PROCESS = 8
@@ -134,7 +134,7 @@ def race_round(world: World, business, identity, *, expired_where: str) -> tuple
 
 
 def drill(*, full: bool) -> DrillResult:
-    rounds = 10 if full else 1
+    rounds = 1 if in_tests() else 10 if full else 2
     with World("refresh_race") as world:
         business = world.connect_business(sync=False, clients=3, time_entries=20)
         identity = business.connection.identity

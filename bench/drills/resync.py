@@ -16,7 +16,8 @@ While it runs, the drill samples:
 At the end (sync done, deliveries settled) the mirror must equal FreshBooks: no live entry
 missing, none extra, none stale (duration, note, billed flag).
 
-Small: 300 entries, 60 edits. Full: 5,000 entries, 1,000 edits.
+Small: 300 entries, 60 edits. Full: 5,000 entries, 1,000 edits. In the test-suite: 150
+entries, 24 edits.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bench.drills.common import (
     WebhookSender,
     World,
     deliveries_unsettled,
+    in_tests,
     isolated,
     period_options,
     wait_for,
@@ -38,6 +40,8 @@ from bench.drills.common import (
 
 
 def sizes(full: bool) -> dict[str, int]:
+    if in_tests():
+        return {"entries": 150, "edits": 24, "editors": 2, "page_latency_ms": 1500}
     if full:
         return {"entries": 5000, "edits": 1000, "editors": 4, "page_latency_ms": 1500}
     return {"entries": 300, "edits": 60, "editors": 2, "page_latency_ms": 2500}

@@ -31,3 +31,27 @@ def test_broker_loss_a_redis_restarted_empty_loses_no_delivery_and_no_draft():
     from bench.drills import broker_loss
 
     assert passed(broker_loss.run())
+
+
+def test_refresh_race_thirty_two_callers_on_an_expired_token_cause_exactly_one_refresh():
+    from bench.drills import refresh_race
+
+    assert passed(refresh_race.run())
+
+
+def test_faults_429s_5xx_and_lost_answers_end_in_the_state_of_a_fault_free_run():
+    from bench.drills import faults
+
+    assert passed(faults.run())
+
+
+def test_resync_a_full_resync_under_webhook_edits_never_hides_a_live_entry():
+    from bench.drills import resync
+
+    assert passed(resync.run())
+
+
+def test_hostile_input_gets_no_500_changes_no_other_tenants_row_and_logs_no_secret():
+    from bench.drills import hostile
+
+    assert passed(hostile.run())
