@@ -2,8 +2,8 @@
 
 The same scenario runs twice in one world, first fault-free, then with the sandbox faulting (each
 matching call drawn at random, seeded): 30 % answered 429 with ``Retry-After: 1``, 10 % 503, and
-5 % timing out *after* the sandbox did the work (the app's read timeout is 2 s, the sandbox waits
-3 s), so a created invoice's answer is lost and the app must reconcile rather than post again.
+5 % timing out *after* the sandbox did the work (the app's read timeout is 1 s, the sandbox waits
+1.5 s), so a created invoice's answer is lost and the app must reconcile rather than post again.
 Token refreshes are left alone (FreshBooks rotating a refresh token whose answer never arrives
 would need a reconnect whatever the app did). Both runs, with 2 worker processes and gunicorn:
 
@@ -21,7 +21,7 @@ also every draft done exactly once. Prints the API calls of the faulted run agai
 fault-free one.
 
 Small: 2 clients, 30 entries, 8 edits. Full: 20 clients, 2,000 entries, 200 edits. In the
-test-suite: 2 clients, 20 entries, 4 edits.
+test-suite: 2 clients, 12 entries, 4 edits.
 """
 
 from __future__ import annotations
@@ -50,14 +50,14 @@ FAULTED_PATHS = r"^/(?!auth/oauth/token)"
 FAULTS = (
     {"kind": "status", "status": 429, "retry_after": 1, "chance": 0.30, "seed": 1},
     {"kind": "status", "status": 503, "chance": 0.10, "seed": 2},
-    {"kind": "timeout", "timeout_s": 3, "phase": "after", "chance": 0.05, "seed": 3},
+    {"kind": "timeout", "timeout_s": 1.5, "phase": "after", "chance": 0.05, "seed": 3},
 )
-APP_SETTINGS = {"FRESHBOOKS_READ_TIMEOUT": "2", "WEBHOOK_RETRY_BASE_SECONDS": "1"}
+APP_SETTINGS = {"FRESHBOOKS_READ_TIMEOUT": "1", "WEBHOOK_RETRY_BASE_SECONDS": "1"}
 
 
 def sizes(full: bool) -> dict[str, int]:
     if in_tests():
-        return {"clients": 2, "time_entries": 20, "edits": 4}
+        return {"clients": 2, "time_entries": 12, "edits": 4}
     if full:
         return {"clients": 20, "time_entries": 2000, "edits": 200}
     return {"clients": 2, "time_entries": 30, "edits": 8}

@@ -48,9 +48,24 @@ def sizes(full: bool) -> dict[str, int]:
 
 
 class Editors:
-    """Threads editing time at FreshBooks and posting the webhook FreshBooks would send."""
+    """Threads editing time at FreshBooks and posting the webhook FreshBooks would send.
 
-    def __init__(self, world: World, business, sender: WebhookSender, *, edits: int, threads: int):
+    They start once the sync has stored its first page of time entries and spread the edits over
+    ``seconds`` (about as long as the listing lasts), and they edit entries the listing has
+    already seen when there are any: the webhook refresh then lands between the listing and the
+    sync's last step, where issue 13's first hole lost them.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        business,
+        sender: WebhookSender,
+        *,
+        edits: int,
+        threads: int,
+        seconds: float,
+    ):
         control = world.sandbox.control
         self.control, self.business, self.sender = control, business, sender
         live = [
@@ -67,6 +82,9 @@ class Editors:
         self.errors: list[str] = []
         self._lock = threading.Lock()
         self._work = list(range(edits))
+        self._interval = seconds * threads / max(1, edits)
+        self.run_id: int | None = None
+        self.go = threading.Event()
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
 
     def start(self) -> None:
@@ -82,7 +100,17 @@ class Editors:
             return self._work.pop(0) if self._work else None
 
     def _run(self) -> None:
+        from django.db import connection
+
+        self.go.wait(timeout=600)
+        try:
+            self._edits()
+        finally:
+            connection.close()
+
+    def _edits(self) -> None:
         while (index := self._next()) is not None:
+            time.sleep(self._interval)
             try:
                 name, object_id = self._edit(index)
                 status = self.sender.send(name, object_id)
@@ -93,6 +121,19 @@ class Editors:
             with self._lock:
                 self.done += 1
                 self.refused += status != 200
+
+    def _listed_target(self) -> dict:
+        """An entry the running sync has listed already, or any when it has listed none."""
+        from invoicing.models import TimeEntry
+
+        listed = set(
+            TimeEntry.objects.filter(
+                business=self.business, seen_by_run_id=self.run_id
+            ).values_list("freshbooks_id", flat=True)
+        )
+        with self._lock:
+            candidates = [entry for entry in self.targets if entry["id"] in listed]
+            return self.rng.choice(candidates or self.targets)
 
     def _edit(self, index: int) -> tuple[str, int]:
         business_id = self.business.business_id
@@ -113,8 +154,7 @@ class Editors:
                 note=f"created during the re-sync {index}",
             )
             return "time_entry.create", created["id"]
-        with self._lock:
-            entry = self.rng.choice(self.targets)
+        entry = self._listed_target()
         self.control.update_time_entry(
             business_id,
             entry["id"],
@@ -232,20 +272,31 @@ def drill(*, full: bool) -> DrillResult:
             kind="latency",
             latency_ms=size["page_latency_ms"],
         )
-        editors = Editors(world, business, sender, edits=size["edits"], threads=size["editors"])
+        pages = -(-size["entries"] // 100)
+        editors = Editors(
+            world,
+            business,
+            sender,
+            edits=size["edits"],
+            threads=size["editors"],
+            seconds=pages * size["page_latency_ms"] / 1000,
+        )
 
         from invoicing.models import SyncRun
         from invoicing.sync.runs import sync_run_request
 
         started = time.monotonic()
         run = sync_run_request(business=business, trigger="drill", full=True)
+        editors.run_id = run.pk
         editors.start()
         previews = PreviewSampler(business, editors)
         previews.start()
         mirror_samples = worst_mirror = edits_during_sync = 0
 
         def sync_finished() -> bool:
-            run.refresh_from_db(fields=["status"])
+            run.refresh_from_db(fields=["status", "progress"])
+            if (run.progress or {}).get("stage") in ("time_entries", "finalize"):
+                editors.go.set()
             return run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED)
 
         deadline = time.monotonic() + (3600 if full else 600)
@@ -261,6 +312,7 @@ def drill(*, full: bool) -> DrillResult:
             edits_during_sync = editors.done
             time.sleep(0.1)
         previews.stop()
+        editors.go.set()
         sync_seconds = time.monotonic() - started
         editors.join()
         control.clear_faults()
