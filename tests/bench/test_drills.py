@@ -31,3 +31,9 @@ def test_broker_loss_a_redis_restarted_empty_loses_no_delivery_and_no_draft():
     from bench.drills import broker_loss
 
     assert passed(broker_loss.run())
+
+
+def test_db_blips_terminated_connections_lose_nothing_and_no_page_answers_500():
+    from bench.drills import db_blips
+
+    assert passed(db_blips.run())
