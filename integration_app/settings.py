@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "integration_app.security.ContentSecurityPolicyMiddleware",
     "integration_app.security.PermissionsPolicyMiddleware",
+    # Before anything that reads the database (sessions, users): a cut connection is retried.
+    "integration_app.database_retry.DatabaseRetryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -767,13 +767,17 @@ def exactly_once(figures: dict[str, int]) -> bool:
 # -- the mirror ----------------------------------------------------------------------------------
 
 
-def mirror_differences(sandbox, business) -> dict[str, int]:
+def mirror_differences(sandbox, business, *, billed: bool = True) -> dict[str, int]:
     """Time entries where the mirror and the sandbox disagree: ``missing`` (live in the sandbox,
     absent or inactive in the mirror), ``extra`` (active in the mirror, gone from the sandbox) and
-    ``stale`` (different duration, note or billed flag)."""
+    ``stale`` (different duration, note or, with ``billed``, billed flag)."""
     from invoicing.models import TimeEntry
 
-    remote = {entry["id"]: entry for entry in sandbox.control.time_entries(business.business_id)}
+    remote = {
+        entry["id"]: entry
+        for entry in sandbox.control.time_entries(business.business_id)
+        if entry.get("active", True)  # FreshBooks keeps deleted entries, inactive
+    }
     local = {
         row.freshbooks_id: row for row in TimeEntry.objects.filter(business=business, active=True)
     }
@@ -782,7 +786,7 @@ def mirror_differences(sandbox, business) -> dict[str, int]:
         entry, row = remote[entry_id], local[entry_id]
         if (
             int(entry.get("duration") or 0) != int(row.duration_seconds)
-            or bool(entry.get("billed")) != row.billed
+            or (billed and bool(entry.get("billed")) != row.billed)
             or (entry.get("note") or "") != (row.note or "")
         ):
             stale += 1
@@ -791,6 +795,25 @@ def mirror_differences(sandbox, business) -> dict[str, int]:
         "extra": len(local.keys() - remote.keys()),
         "stale": stale,
     }
+
+
+# -- the web, as a signed-in person ---------------------------------------------------------------
+
+
+def signed_in_session(user):
+    """A ``requests.Session`` carrying a session cookie of ``user`` (made in this process's
+    database and cache, which the drill's web processes share)."""
+    import requests
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    session.cookies.set(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    return session
 
 
 # -- webhooks ------------------------------------------------------------------------------------

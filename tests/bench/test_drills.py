@@ -33,6 +33,12 @@ def test_broker_loss_a_redis_restarted_empty_loses_no_delivery_and_no_draft():
     assert passed(broker_loss.run())
 
 
+def test_db_blips_terminated_connections_lose_nothing_and_no_page_answers_500():
+    from bench.drills import db_blips
+
+    assert passed(db_blips.run())
+
+
 def test_refresh_race_thirty_two_callers_on_an_expired_token_cause_exactly_one_refresh():
     from bench.drills import refresh_race
 
