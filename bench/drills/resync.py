@@ -34,6 +34,7 @@ from bench.drills.common import (
     deliveries_unsettled,
     in_tests,
     isolated,
+    mirror_differences,
     period_options,
     wait_for,
 )
@@ -220,37 +221,6 @@ def mirror_active(business, entry_ids: set[int]) -> set[int]:
     )
 
 
-def mirror_against_freshbooks(sandbox, business) -> dict[str, int]:
-    """Live entries at FreshBooks missing from the mirror (or inactive there), active mirror rows
-    FreshBooks no longer has live, and rows whose duration, note or billed flag differ."""
-    from invoicing.models import TimeEntry
-
-    remote = {
-        entry["id"]: entry
-        for entry in sandbox.control.time_entries(business.business_id)
-        if entry.get("active", True) and entry.get("is_logged")
-    }
-    local = {
-        row.freshbooks_id: row
-        for row in TimeEntry.objects.filter(business=business, active=True, is_logged=True)
-    }
-    stale = sum(
-        1
-        for entry_id in remote.keys() & local.keys()
-        if (
-            int(remote[entry_id].get("duration") or 0),
-            remote[entry_id].get("note") or "",
-            bool(remote[entry_id].get("billed")),
-        )
-        != (local[entry_id].duration_seconds, local[entry_id].note, local[entry_id].billed)
-    )
-    return {
-        "missing": len(remote.keys() - local.keys()),
-        "extra": len(local.keys() - remote.keys()),
-        "stale": stale,
-    }
-
-
 def drill(*, full: bool) -> DrillResult:
     size = sizes(full)
     with World("resync") as world:
@@ -327,7 +297,7 @@ def drill(*, full: bool) -> DrillResult:
         worst_mirror = max(worst_mirror, len(live - mirror_active(business, live)))
         worst_preview = max(previews.worst, len(live - preview_shows(business)))
         preview_samples = previews.samples
-        final = mirror_against_freshbooks(world.sandbox, business)
+        final = mirror_differences(world.sandbox, business)
         world.notes.extend([*editors.errors[:5], *previews.errors])
         world.notes.append(
             f"sync {run.status} in {sync_seconds:.0f}s; {edits_during_sync} of {size['edits']} "
