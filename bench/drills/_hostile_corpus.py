@@ -166,16 +166,6 @@ def hostile_freshbooks_data(world: World, people: People) -> Planted:
     return planted
 
 
-def session_cookie(user) -> tuple[str, str]:
-    """A signed-in session for ``user`` in the shared session store, as its cookie."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
 # -- webhooks ------------------------------------------------------------------------------------
 
 FORM = "application/x-www-form-urlencoded"

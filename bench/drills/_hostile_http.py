@@ -96,12 +96,10 @@ class Tally:
 class Browser:
     """A requests session as a signed-in person's browser: cookies, CSRF token on every POST."""
 
-    def __init__(self, base_url: str, tally: Tally, *, session_cookie: tuple[str, str] | None):
+    def __init__(self, base_url: str, tally: Tally, session: requests.Session | None = None):
         self.base_url = base_url
         self.tally = tally
-        self.session = requests.Session()
-        if session_cookie:
-            self.session.cookies.set(*session_cookie)
+        self.session = session or requests.Session()
 
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}{path}"

@@ -41,6 +41,7 @@ from bench.drills.common import (
     deliveries_unsettled,
     in_tests,
     isolated,
+    signed_in_session,
     wait_for,
 )
 
@@ -97,8 +98,8 @@ def drill(*, full: bool) -> DrillResult:
             worker.wait_ready()
         world.wait_web(web, base_url)
         tally = Tally()
-        attacker = Browser(base_url, tally, session_cookie=corpus.session_cookie(people.a.user))
-        anonymous = Browser(base_url, tally, session_cookie=None)
+        attacker = Browser(base_url, tally, signed_in_session(people.a.user))
+        anonymous = Browser(base_url, tally)
         before = tenant_rows(people.b.user)
         started = time.monotonic()
 
