@@ -473,22 +473,36 @@ def cross_tenant(browser: Browser, anonymous: Browser, people: People) -> None:
 # -- forms ---------------------------------------------------------------------------------------
 
 
-def _hostile_data(form, value) -> dict[str, Any]:
+def _form_data(form, value, *, only: str | None = None) -> dict[str, Any]:
+    """The form as the page filled it, with ``value`` in every visible field (or in ``only``)."""
     data: dict[str, Any] = {}
     for name, default in form.fields.items():
         kind = form.kinds.get(name, "text")
-        if name == "csrfmiddlewaretoken" or kind in ("hidden", "submit"):
-            data[name] = default
-        else:
-            data[name] = value
+        fixed = name == "csrfmiddlewaretoken" or kind in ("hidden", "submit")
+        data[name] = default if fixed or (only and name != only) else value
     for name, options in form.options.items():
-        data.setdefault(name, options[0] if options else value)
+        chosen = value if name == only else (options[0] if options else value)
+        data.setdefault(name, chosen)
     return data
 
 
+def _variants(form, *, full: bool):
+    """Every value in every field at once; then one field at a time with the others as the page
+    filled them (a form valid but for one field reaches the code behind it)."""
+    for value in HOSTILE_VALUES if full else HOSTILE_VALUES_SMALL:
+        yield _form_data(form, value)
+    fields = [
+        name
+        for name in [*form.fields, *form.options]
+        if name != "csrfmiddlewaretoken" and form.kinds.get(name) not in ("hidden", "submit")
+    ]
+    for name in fields:
+        for value in HOSTILE_VALUES if full else HOSTILE_VALUES_SMALL[:1]:
+            yield _form_data(form, value, only=name)
+
+
 def forms(browser: Browser, people: People, *, full: bool) -> None:
-    """Every form on every page of A's, each field given each hostile value."""
-    values = HOSTILE_VALUES if full else HOSTILE_VALUES_SMALL
+    """Every form on every page of A's, with hostile values in every field."""
     last: list[tuple[str, dict]] = []
     seen: set[tuple[str, str]] = set()
     for name, route in url_patterns():
@@ -510,11 +524,10 @@ def forms(browser: Browser, people: People, *, full: bool) -> None:
             if key in seen or foreign or any(word in key[1] for word in NEVER_POSTED):
                 continue
             seen.add(key)
-            for value in values:
-                data = _hostile_data(form, value)
-                if any(word in key[1] for word in POSTED_LAST):
-                    last.append((key[1], data))
-                    break
+            if any(word in key[1] for word in POSTED_LAST):
+                last.append((key[1], _form_data(form, HOSTILE_VALUES_SMALL[0])))
+                continue
+            for data in _variants(form, full=full):
                 if form.method == "post":
                     browser.post(key[1], data=data, label=f"form {name} {key[1]}")
                 else:
