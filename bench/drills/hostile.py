@@ -25,8 +25,9 @@ for a method a view never takes), 0 rows of B's changed (every row reachable fro
 snapshotted before and after), 0 secrets (tokens, codes, states, verifiers, webhook tokens,
 session ids) in the app processes' logs, 0 raw NUL or bidirectional controls in a page.
 
-Small: three hostile values in every field. Full: all eighteen. In the test-suite: as small,
-without a worker processing the accepted deliveries.
+Small: three hostile values in every field at once, then the first in each field alone. Full: all
+eighteen, both ways. In the test-suite: as small,
+without the one-field-at-a-time posts and without a worker processing the accepted deliveries.
 """
 
 from __future__ import annotations
