@@ -37,3 +37,9 @@ def test_db_blips_terminated_connections_lose_nothing_and_no_page_answers_500():
     from bench.drills import db_blips
 
     assert passed(db_blips.run())
+
+
+def test_several_hosts_a_worker_host_cut_off_mid_run_loses_nothing_and_rejoins():
+    from bench.drills import several_hosts
+
+    assert passed(several_hosts.run())
