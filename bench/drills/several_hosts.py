@@ -35,7 +35,7 @@ from bench.drills.common import (
 
 def sizes(full: bool) -> dict[str, int]:
     if in_tests():
-        return {"runs": 3, "entries": 300, "cut": 10, "latency_ms": 150}
+        return {"runs": 2, "entries": 200, "cut": 8, "latency_ms": 100}
     if full:
         return {"runs": 12, "entries": 3000, "cut": 60, "latency_ms": 150}
     return {"runs": 4, "entries": 600, "cut": 30, "latency_ms": 150}
