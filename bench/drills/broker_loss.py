@@ -11,7 +11,7 @@ everything took to converge after the restart.
 
 Small: 300 deliveries and 4 runs. Full: 2,000 deliveries and 20 runs. Both use the app's sweep
 intervals; the small size shortens the webhook sweep's grace (WEBHOOK_SWEEP_GRACE_SECONDS) to
-30 s; the test-suite's sweeps every 5 s with a 5 s grace.
+30 s; the test-suite's sweeps every 3 s with a 3 s grace.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SETTLED = {"done", "coalesced"}
 
 def sizes(full: bool) -> dict[str, int]:
     if in_tests():
-        return {"deliveries": 120, "runs": 2, "entries": 300, "latency_ms": 100, "grace": 5}
+        return {"deliveries": 80, "runs": 2, "entries": 200, "latency_ms": 80, "grace": 3}
     if full:
         return {"deliveries": 2000, "runs": 20, "entries": 3000, "latency_ms": 100, "grace": 120}
     return {"deliveries": 300, "runs": 4, "entries": 500, "latency_ms": 100, "grace": 30}
@@ -112,7 +112,7 @@ def drill(*, full: bool) -> DrillResult:
     size = sizes(full)
     env = {"WEBHOOK_SWEEP_GRACE_SECONDS": str(size["grace"])}
     if in_tests():
-        env.update(WEBHOOK_SWEEP_INTERVAL_SECONDS="5", INVOICE_DRAFT_SWEEP_SECONDS="5")
+        env.update(WEBHOOK_SWEEP_INTERVAL_SECONDS="3", INVOICE_DRAFT_SWEEP_SECONDS="3")
     with World("broker_loss", private_redis=True, env=env) as world:
         assert world.redis is not None
         business = world.connect_business(

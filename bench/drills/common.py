@@ -24,6 +24,7 @@ bench/harness.py and tests/plugins/, so drills, benchmarks and tests set up the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -605,6 +606,11 @@ class World:
         )
 
     def stop_all(self) -> None:
+        """SIGTERM every process at once, then wait for each (SIGKILL after 20 s)."""
+        for process in self.processes:
+            if process.alive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
         for process in reversed(self.processes):
             process.stop()
 

@@ -85,7 +85,7 @@ class Killer(threading.Thread):
 
         try:
             for number in range(1, self.kills + 1):
-                time.sleep(self.rng.uniform(1, 5))
+                time.sleep(self.rng.uniform(0.5, 2) if in_tests() else self.rng.uniform(1, 5))
                 # Each worker runs at most CONCURRENCY drafts at once, so with more than that in
                 # flight the victim, whichever it is, holds at least one.
                 flying = wait_for(

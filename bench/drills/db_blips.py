@@ -38,7 +38,7 @@ from bench.drills.common import (
 
 def sizes(full: bool) -> dict[str, int]:
     if in_tests():
-        return {"blips": 2, "entries": 300, "runs": 2, "changes": 30, "latency_ms": 60}
+        return {"blips": 2, "entries": 200, "runs": 2, "changes": 20, "latency_ms": 40}
     if full:
         return {"blips": 8, "entries": 3000, "runs": 12, "changes": 300, "latency_ms": 60}
     return {"blips": 3, "entries": 600, "runs": 4, "changes": 60, "latency_ms": 60}
@@ -166,7 +166,7 @@ def drill(*, full: bool) -> DrillResult:
         started = time.monotonic()
         terminated = []
         for _blip in range(size["blips"]):
-            time.sleep(rng.uniform(1.5, 4))
+            time.sleep(rng.uniform(1, 2) if in_tests() else rng.uniform(1.5, 4))
             terminated.append(terminate_app_connections(world))
             print(f"  db_blips: terminated {terminated[-1]} connections", flush=True)
 

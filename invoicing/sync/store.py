@@ -71,9 +71,11 @@ def mirror_upsert(
     }
     outcome.deleted = len(reported_deleted & existing)
     outcome.updated = len((rows.keys() & existing) - reported_deleted)
+    # In key order: PostgreSQL locks the rows in the order given, so two upserts of overlapping
+    # pages (a sync's page and a preview's fresh read, listed in other orders) cannot deadlock.
     objects = [
         model(business=business, raw=raw, seen_by_run_id=run_id, **row_columns)
-        for row_columns, raw in rows.values()
+        for _key, (row_columns, raw) in sorted(rows.items())
     ]
     update_fields = [name for name in next(iter(rows.values()))[0] if name != key]
     update_fields.append("raw")

@@ -39,6 +39,12 @@ def test_db_blips_terminated_connections_lose_nothing_and_no_page_answers_500():
     assert passed(db_blips.run())
 
 
+def test_several_hosts_a_worker_host_cut_off_mid_run_loses_nothing_and_rejoins():
+    from bench.drills import several_hosts
+
+    assert passed(several_hosts.run())
+
+
 def test_refresh_race_thirty_two_callers_on_an_expired_token_cause_exactly_one_refresh():
     from bench.drills import refresh_race
 
