@@ -10,7 +10,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --require-hashes
 LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock" $(LOCK_ARGS)
 
-.PHONY: run test lint lint-ruff lint-format lint-imports lint-types format lock bench clean browser
+.PHONY: run test lint lint-ruff lint-format lint-imports lint-types format lock bench clean browser drill
 # Nothing here gains from -j, and two installs into one venv at once would trip over each other.
 .NOTPARALLEL:
 
@@ -33,6 +33,12 @@ run: $(VENV)/.local-installed
 
 test: $(VENV)/.dev-installed browser
 	@scripts/test.sh $(PYTEST_ARGS)
+
+# Reliability drills (bench/drills/, issue 13): all at small size in a few minutes, or one
+# (`make drill NAME=crash`), or the sizes the issue names (`make drill FULL=1`). Each drill makes its
+# own database, sandbox, Redis keys and app processes; the several-hosts drill needs root (ip netns).
+drill: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.drills $(NAME) $(if $(FULL),--full)
 
 # The browser tests drive Debian's chromium (never a Playwright download).
 browser:

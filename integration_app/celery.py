@@ -17,26 +17,38 @@ load_settings_or_exit()
 app = Celery("integration_app")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("webhooks", "sync", "invoicing", "default")]
-# What beat starts, and how often (seconds).
-BEAT_SCHEDULE = {
-    "refresh-expiring-identity-tokens": {
-        "task": "default.refresh_expiring_identity_tokens",
-        "schedule": 300.0,
-    },
-    "schedule-syncs": {
-        "task": "sync.schedule_syncs",
-        "schedule": float(settings.SYNC_INTERVAL_SECONDS),
-    },
-    "sweep-sync-runs": {"task": "sync.sweep_sync_runs", "schedule": 120.0},
-    # Often, so a killed worker's draft resumes within a minute (lease + one sweep).
-    "sweep-drafts": {"task": "invoicing.sweep_drafts", "schedule": 15.0},
-    "fire-due-schedules": {"task": "invoicing.fire_due_schedules", "schedule": 900.0},
-    "sweep-hours-imports": {"task": "invoicing.sweep_hours_imports", "schedule": 60.0},
-    "write-back-hours": {"task": "invoicing.write_back_hours", "schedule": 60.0},
-    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0},
-    "sweep-notifications": {"task": "default.sweep_notifications", "schedule": 120.0},
-    "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
-}
+
+
+def beat_schedule() -> dict[str, dict[str, object]]:
+    """What beat starts, and how often (seconds), from the settings."""
+    return {
+        "refresh-expiring-identity-tokens": {
+            "task": "default.refresh_expiring_identity_tokens",
+            "schedule": 300.0,
+        },
+        "schedule-syncs": {
+            "task": "sync.schedule_syncs",
+            "schedule": float(settings.SYNC_INTERVAL_SECONDS),
+        },
+        "sweep-sync-runs": {"task": "sync.sweep_sync_runs", "schedule": 120.0},
+        # Often, so a killed worker's draft resumes within a minute (lease + one sweep).
+        "sweep-drafts": {
+            "task": "invoicing.sweep_drafts",
+            "schedule": float(settings.INVOICE_DRAFT_SWEEP_SECONDS),
+        },
+        "fire-due-schedules": {"task": "invoicing.fire_due_schedules", "schedule": 900.0},
+        "sweep-hours-imports": {"task": "invoicing.sweep_hours_imports", "schedule": 60.0},
+        "write-back-hours": {"task": "invoicing.write_back_hours", "schedule": 60.0},
+        "webhooks-sweep": {
+            "task": "webhooks.sweep",
+            "schedule": float(settings.WEBHOOK_SWEEP_INTERVAL_SECONDS),
+        },
+        "sweep-notifications": {"task": "default.sweep_notifications", "schedule": 120.0},
+        "webhooks-prune": {"task": "webhooks.prune_deliveries", "schedule": 3600.0},
+    }
+
+
+BEAT_SCHEDULE = beat_schedule()
 app.conf.beat_schedule = BEAT_SCHEDULE
 # `<app>.tasks` of every installed app, and the task modules of the domain packages.
 app.autodiscover_tasks()

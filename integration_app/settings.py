@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "integration_app.security.ContentSecurityPolicyMiddleware",
     "integration_app.security.PermissionsPolicyMiddleware",
+    # Before anything that reads the database (sessions, users): a cut connection is retried.
+    "integration_app.database_retry.DatabaseRetryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -319,6 +321,8 @@ WEBHOOK_RETRY_BASE_SECONDS = float(env_int("WEBHOOK_RETRY_BASE_SECONDS", 10, min
 WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env_int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS", 900, minimum=60)
 # The sweeper leaves pending deliveries this young to their own task.
 WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 120, minimum=0)
+# How often beat runs that sweeper (after a broker outage, deliveries wait grace + this at most).
+WEBHOOK_SWEEP_INTERVAL_SECONDS = env_int("WEBHOOK_SWEEP_INTERVAL_SECONDS", 60, minimum=1)
 # An unverified callback gets its verification resent this often, this many times at most.
 WEBHOOK_RESEND_AFTER_SECONDS = env_int("WEBHOOK_RESEND_AFTER_SECONDS", 600, minimum=60)
 WEBHOOK_MAX_VERIFICATION_REQUESTS = env_int("WEBHOOK_MAX_VERIFICATION_REQUESTS", 6, minimum=1)
@@ -335,6 +339,8 @@ WEBHOOK_REJECTED_RETENTION_DAYS = env_int("WEBHOOK_REJECTED_RETENTION_DAYS", 7, 
 # A heartbeat renews the lease while the worker lives, so a dead worker's draft is free within it.
 INVOICE_DRAFT_LEASE_SECONDS = env_int("INVOICE_DRAFT_LEASE_SECONDS", 30, minimum=6)
 INVOICE_DRAFT_STALE_SECONDS = env_int("INVOICE_DRAFT_STALE_SECONDS", 30, minimum=1)
+# How often beat runs the drafts sweeper (a dead worker's draft resumes within lease + this).
+INVOICE_DRAFT_SWEEP_SECONDS = env_int("INVOICE_DRAFT_SWEEP_SECONDS", 15, minimum=1)
 # The longest custom period an invoice run may bill, in months.
 INVOICE_PERIOD_MAX_MONTHS = env_int("INVOICE_PERIOD_MAX_MONTHS", 24, minimum=1, maximum=120)
 

@@ -16,13 +16,19 @@ from zoneinfo import ZoneInfo
 EASTERN = ZoneInfo("America/New_York")
 
 
+def formatted(moment: datetime, pattern: str) -> str:
+    """``strftime`` with a four-digit year: the C library writes year 1 as ``1``, which nothing
+    parses back."""
+    return moment.strftime(pattern.replace("%Y", f"{moment.year:04d}"))
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 def stamp(moment: datetime) -> str:
     """Internal sortable UTC stamp, e.g. ``2024-05-01T10:00:00.123456``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return formatted(moment.astimezone(UTC), "%Y-%m-%dT%H:%M:%S.%f")
 
 
 def from_stamp(text: str) -> datetime:
@@ -30,27 +36,27 @@ def from_stamp(text: str) -> datetime:
 
 
 def iso_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return formatted(moment.astimezone(UTC), "%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_naive_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return formatted(moment.astimezone(UTC), "%Y-%m-%dT%H:%M:%S")
 
 
 def eastern(moment: datetime) -> str:
-    return moment.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M:%S")
+    return formatted(moment.astimezone(EASTERN), "%Y-%m-%d %H:%M:%S")
 
 
 def eastern_version(moment: datetime) -> str:
-    return moment.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return formatted(moment.astimezone(EASTERN), "%Y-%m-%d %H:%M:%S.%f")
 
 
 def utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return formatted(moment.astimezone(UTC), "%Y-%m-%d %H:%M:%S")
 
 
 def local_naive(moment: datetime, timezone_name: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone_name)).strftime("%Y-%m-%dT%H:%M:%S")
+    return formatted(moment.astimezone(ZoneInfo(timezone_name)), "%Y-%m-%dT%H:%M:%S")
 
 
 def parse_datetime(text: str) -> datetime:

@@ -68,7 +68,7 @@ class SandboxControl:
     def add_fault(self, **rule: Any) -> dict[str, Any]:
         """A fault rule: ``kind`` (status|latency|reset|timeout), ``method``, ``path`` (regex),
         ``status``, ``retry_after``, ``body``, ``every``, ``times``, ``latency_ms``,
-        ``timeout_s``, ``phase`` (before|after)."""
+        ``timeout_s``, ``phase`` (before|after), ``chance`` (0-1) and its ``seed``."""
         return self._call("POST", "faults", rule)["fault"]
 
     def faults(self) -> list[dict[str, Any]]:

@@ -2,7 +2,9 @@
 
 A rule matches a request by method (``"*"`` for any) and a regular expression searched in the path
 (``null`` for every route). It fires on every ``every``-th matching call, ``times`` times (``null``
-for ever), then retires. Kinds:
+for ever), then retires; with ``chance`` (0 to 1) such a call is faulted only with that probability
+(drawn from a generator seeded by ``seed``, so a single-threaded caller sees the same faults on
+every run). Kinds:
 
 - ``status``: answer ``status`` (default 500) with the family's error body (or ``body``) and a
   ``Retry-After`` header when ``retry_after`` is set;
@@ -17,6 +19,7 @@ commits it, then applies the fault to the response: the server did the work, the
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import threading
 from collections import Counter
@@ -44,9 +47,20 @@ class FaultRule:
     latency_ms: int = 0
     timeout_s: float = 12.0
     phase: str = "before"
+    chance: float | None = None
+    seed: int = 0
     matched: int = 0
     fired: int = 0
     _pattern: re.Pattern | None = field(default=None, repr=False, compare=False)
+    _random: random.Random | None = field(default=None, repr=False, compare=False)
+
+    def draws(self) -> bool:
+        """Whether a call this rule matched (and ``every`` selected) is faulted."""
+        if self.chance is None:
+            return True
+        if self._random is None:
+            self._random = random.Random(self.seed)  # noqa: S311 - fault injection, not secrets
+        return self._random.random() < self.chance
 
     def matches(self, method: str, path: str) -> bool:
         if self.method != "*" and self.method != method:
@@ -56,6 +70,7 @@ class FaultRule:
     def describe(self) -> dict[str, Any]:
         description = asdict(self)
         description.pop("_pattern")
+        description.pop("_random")
         return description
 
 
@@ -73,6 +88,8 @@ def parse_rule(rule_id: int, payload: Any) -> FaultRule:
     latency_ms = fields.integer("latency_ms", nullable=False)
     timeout_s = fields.decimal("timeout_s", nullable=False)
     phase = fields.choice("phase", PHASES, nullable=False)
+    chance = fields.decimal("chance", nullable=True)
+    seed = fields.integer("seed", nullable=False, minimum=0)
     fields.check()
     pattern = None
     if path not in (MISSING, None):
@@ -82,6 +99,8 @@ def parse_rule(rule_id: int, payload: Any) -> FaultRule:
             raise ValidationFailed(
                 {"path": FieldError("invalid", f"not a regular expression: {error}")}, "fault"
             ) from None
+    if chance not in (MISSING, None) and not 0 <= chance <= 1:
+        raise ValidationFailed({"chance": FieldError("invalid", "chance must be 0 to 1")}, "fault")
     if status is not MISSING and status > 599:
         raise ValidationFailed({"status": FieldError("invalid", "status must be 100-599")}, "fault")
 
@@ -101,6 +120,8 @@ def parse_rule(rule_id: int, payload: Any) -> FaultRule:
         latency_ms=given(latency_ms, 0),
         timeout_s=float(given(timeout_s, 12.0)),
         phase=given(phase, "before"),
+        chance=None if chance in (MISSING, None) else float(chance),
+        seed=given(seed, 0),
         _pattern=pattern,
     )
 
@@ -139,7 +160,7 @@ class FaultBook:
                 if not rule.matches(method, path):
                     continue
                 rule.matched += 1
-                if rule.matched % rule.every:
+                if rule.matched % rule.every or not rule.draws():
                     continue
                 rule.fired += 1
                 fired.append(rule)

@@ -21,6 +21,7 @@ from connections.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from integration_app.untrusted_text import storable_json, storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,9 @@ VERIFY_EVENT = "callback.verify"
 SIGNATURE_HEADER = "x-freshbooks-hmac-sha256"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 EVENT_NAME = re.compile(r"[A-Za-z_]{1,50}(\.[A-Za-z_]{1,49})?")
-MAX_TOKEN_LENGTH = 64
+# Tokens are ``secrets.token_urlsafe`` (connections.models.businesses); anything else is unknown
+# without a query (a NUL in the path would otherwise reach PostgreSQL and fail there).
+WEBHOOK_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_VERIFIER_LENGTH = 200
 STORED_REJECTED_BODY_CHARS = 2000
 STORED_HEADER_CHARS = 1000
@@ -75,7 +78,7 @@ def business_and_signing_for_token(
 ) -> tuple[ConnectedBusiness, list[WebhookSubscription]] | None:
     """The business the token names and its verified subscriptions (the signing keys), read in
     one query: the endpoint's only read, since every delivery needs both."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not WEBHOOK_TOKEN.fullmatch(token):
         return None
     rows = list(
         ConnectedBusiness.objects.filter(ACTIVE_BUSINESSES, webhook_token=token)
@@ -111,7 +114,7 @@ def stored_headers(headers: dict[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         if name.lower() in UNSTORED_HEADERS:
             continue
-        kept[name] = value[:STORED_HEADER_CHARS]
+        kept[storable_text(name)] = storable_text(value[:STORED_HEADER_CHARS])
         if len(kept) >= MAX_STORED_HEADERS:
             break
     return kept
@@ -134,19 +137,20 @@ def positive_int(value: str | None) -> int | None:
 def delivery_row(
     *, business: ConnectedBusiness, incoming: IncomingDelivery, fields: dict[str, str], **columns
 ) -> WebhookDelivery:
-    name = fields.get("name", "")[:100]
+    """The row for a delivery; anyone can post, so text loses NUL (PostgreSQL refuses it)."""
+    name = storable_text(fields.get("name", "")[:100])
     return WebhookDelivery(
         business=business,
         name=name,
         noun=name.split(".", 1)[0][:100],
         object_id=positive_int(fields.get("object_id")),
-        account_id=fields.get("account_id", "")[:64],
+        account_id=storable_text(fields.get("account_id", "")[:64]),
         freshbooks_business_id=positive_int(fields.get("business_id")),
         identity_id=positive_int(fields.get("identity_id") or fields.get("user_id")),
         headers=stored_headers(incoming.headers),
         remote_ip=ip_or_none(incoming.remote_ip),
         received_at=incoming.received_at,
-        **columns,
+        **{column: storable_json(value) for column, value in columns.items()},
     )
 
 

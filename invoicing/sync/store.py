@@ -66,8 +66,12 @@ def mirror_upsert(
     reported_deleted = {
         object_key for object_key, row in rows.items() if row.get("active") is False
     }
+    # In key order: PostgreSQL locks the rows in the order the statement meets them, so two upserts
+    # of overlapping pages (a sync's page and a preview's fresh read, listed in other orders)
+    # cannot deadlock (found by the several-hosts drill).
+    ordered = [row for _key, row in sorted(rows.items())]
     for object_key, inserted in _upsert_page(
-        model=model, business=business, run_id=run_id, rows=list(rows.values()), key=key
+        model=model, business=business, run_id=run_id, rows=ordered, key=key
     ):
         if inserted:
             outcome.added += 1

@@ -39,7 +39,7 @@ COLUMNS = (
 
 
 def started_text(moment: datetime) -> str:
-    return moment.astimezone(clock.UTC).strftime(STARTED_FORMAT)
+    return clock.formatted(moment.astimezone(clock.UTC), STARTED_FORMAT)
 
 
 def document(row, timezone_name: str) -> dict[str, Any]:

@@ -124,6 +124,22 @@ def test_clearing_faults_restores_normal_service(world: World):
     assert world.alice.get("/auth/api/v1/users/me").status_code == 200
 
 
+def test_a_rule_with_a_chance_faults_that_share_of_calls_the_same_way_each_time(world: World):
+    control = world.sandbox.control
+
+    def statuses() -> list[int]:
+        control.clear_faults()
+        control.add_fault(path="/users/me", kind="status", status=429, chance=0.3, seed=5)
+        return [world.alice.get("/auth/api/v1/users/me").status_code for _ in range(100)]
+
+    first, second = statuses(), statuses()
+
+    assert 15 <= first.count(429) <= 45
+    assert set(first) == {200, 429}
+    assert first == second
+    assert control.faults()[0]["fired"] == first.count(429)
+
+
 def test_an_invalid_fault_rule_is_refused(world: World):
     from sandbox.control import SandboxControlError
 
@@ -132,6 +148,8 @@ def test_an_invalid_fault_rule_is_refused(world: World):
     assert refused.value.status == 422
     with pytest.raises(SandboxControlError):
         world.sandbox.control.add_fault(kind="status", path="([unclosed")
+    with pytest.raises(SandboxControlError):
+        world.sandbox.control.add_fault(kind="status", chance=1.5)
 
 
 def test_calls_are_counted_per_route_pattern_and_control_calls_are_not(world: World):

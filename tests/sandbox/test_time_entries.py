@@ -270,3 +270,20 @@ def test_an_employee_sees_only_their_own_entries(world: World):
     assert {entry["identity_id"] for entry in body["time_entries"]} == {alice_id}
     owner_view = world.bob.get(world.entries_path(business_id), params={"per_page": 100}).json()
     assert len({entry["identity_id"] for entry in owner_view["time_entries"]}) > 1
+
+
+@pytest.mark.parametrize("started_at", ["0001-01-01T12:00:00Z", "9999-12-31T12:00:00Z"])
+def test_a_time_entry_on_a_far_date_is_kept_and_listed_with_a_four_digit_year(
+    world: World, started_at: str
+):
+    created = world.alice.post(
+        world.entries_path(),
+        json={"time_entry": {"duration": 60, "started_at": started_at, "is_logged": True}},
+    )
+
+    assert created.status_code == 200
+    entry = created.json()["time_entry"]
+    assert entry["started_at"] == started_at
+    listed = world.alice.get(f"{world.entries_path()}/{entry['id']}").json()["time_entry"]
+    assert listed["started_at"] == started_at
+    assert listed["local_started_at"][:4] == started_at[:4]

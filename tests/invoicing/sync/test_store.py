@@ -114,3 +114,22 @@ def test_bidirectional_controls_never_reach_the_indexed_text():
     assert entry.note == "invoice gnp.exe"
     assert entry.raw["note"] == "invoice \u202egnp.exe"  # kept as FreshBooks sent it
     assert entry.started_at == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def test_a_page_is_written_in_id_order_so_two_overlapping_upserts_cannot_deadlock():
+    """PostgreSQL locks rows in the order a statement gives them: a sync's page and a preview's
+    fresh read of the same entries, listed in other orders, deadlocked (the several-hosts drill)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    business = ConnectedBusinessFactory()
+    listed = [9, 3, 5]  # FreshBooks lists by start time, not by id
+
+    with CaptureQueriesContext(connection) as queries:
+        upsert_entries(
+            business, [entry_body(entry_id, f"entry-{entry_id}") for entry_id in listed], run_id=1
+        )
+
+    (insert,) = [query["sql"] for query in queries if query["sql"].startswith("INSERT")]
+    positions = [insert.index(f"entry-{entry_id}") for entry_id in (3, 5, 9)]
+    assert positions == sorted(positions)
