@@ -97,7 +97,8 @@ class ConnectedBusiness(models.Model):
         indexes = [models.Index(fields=["active", "sync_state"])]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.account_id})"
+        # With its owner, so two tenants' businesses of the same name are told apart in admin.
+        return f"{self.name} ({self.account_id}) · {self.connection.user.email}"
 
     @property
     def identity(self) -> FreshBooksIdentity:

@@ -49,3 +49,10 @@ def drop_prefix(text: object, prefix: str) -> str:
     value = str(text or "")
     head = f"{prefix}: "
     return value[len(head) :] if value.lower().startswith(head.lower()) else value
+
+
+@register.filter
+def sentence(text: object) -> str:
+    """Ends the text with a full stop, so a link after it starts a new sentence."""
+    value = str(text or "").rstrip()
+    return value if not value or value[-1] in ".!?" else f"{value}."

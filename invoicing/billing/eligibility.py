@@ -133,7 +133,7 @@ def assess_entry(
         return excluded(NotBilledReason.LEFT_OUT, left_out)
     project = catalog.projects.get(entry.project_id) if entry.project_id is not None else None
     if entry.internal:
-        return excluded(NotBilledReason.INTERNAL, "Internal time is not billed to a client.")
+        return excluded(NotBilledReason.INTERNAL, "FreshBooks marks this time as internal work, which no client is billed for.")
     if project is not None and project.internal:
         return excluded(
             NotBilledReason.INTERNAL,
@@ -159,7 +159,7 @@ def assess_entry(
     if project is not None and project.is_fixed_price:
         return excluded(
             NotBilledReason.FIXED_PRICE_PROJECT,
-            f"Project '{project.title}' is fixed-price; bill it by amount, not by time.",
+            f"'{project.title}' is billed by amount, not by time.",
         )
     resolved = resolve_rate(entry, entry_date=day, catalog=catalog, rules=rules, business=business)
     if resolved.rate is None or resolved.rate == 0:

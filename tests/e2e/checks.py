@@ -77,11 +77,17 @@ class PageChecks:
 
         self.axe = Axe()
         self.folder.mkdir(parents=True, exist_ok=True)
-        for old in self.folder.glob(f"phone-{self.journey}-*.png"):
+        for old in self.folder.glob(f"phone-{self.journey}-*"):
             old.unlink()
 
     def check(self, name: str, page=None) -> None:
-        page = page or self.page
+        found = len(self.problems)
+        self._check(name, page or self.page)
+        # Kept beside the screenshots too, so a failed journey still shows what was found.
+        with (self.folder / f"phone-{self.journey}-problems.txt").open("a") as log:
+            log.writelines(f"{problem}\n" for problem in self.problems[found:])
+
+    def _check(self, name: str, page) -> None:
         size = page.viewport_size
         page.set_viewport_size(DESKTOP)
         text = page.inner_text("body")

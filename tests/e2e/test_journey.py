@@ -1,6 +1,10 @@
-"""The whole journey in a real browser: sign up, confirm, connect FreshBooks, pick a business,
-wait for the sync, see the unbilled hours, preview, create drafts (double-clicked), watch the
-progress reach 100 %, and find the drafts in FreshBooks."""
+"""The whole journey in a real browser: sign up, confirm (which signs in), connect FreshBooks, pick
+a business, wait for the sync, see the unbilled hours, preview, create drafts (double-clicked),
+watch the progress reach 100 %, find the drafts in FreshBooks, then disconnect keeping the history
+and connect again.
+
+Every page on the way goes through `page_checks` (tests/e2e/checks.py): wording, axe-core, and a
+phone-width screenshot without sideways overflow."""
 
 from __future__ import annotations
 
@@ -35,37 +39,41 @@ def expected_unbilled_hours(sandbox, business_id: int) -> Decimal:
     return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
 
 
-def sign_up_and_confirm(page, base_url: str, mailoutbox, shots, email: str) -> None:
+def sign_up_and_confirm(page, base_url: str, mailoutbox, shots, checks, email: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    assert page.locator("[data-product-pitch]").inner_text().count("\n") >= 1  # two lines
+    checks.check("sign in")
     page.goto(f"{base_url}/accounts/signup/")
     page.fill("input[name=email]", email)
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
     shots.take("sign up")
+    checks.check("sign up")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
     shots.take("check your email")
+    checks.check("check your email")
 
     [message] = [mail for mail in mailoutbox if email in mail.to]
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
     page.goto(link)
+    checks.check("confirm email")
     page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/login/"))
-
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
+    # Confirming the address signs the new user in: straight to the dashboard.
     page.wait_for_url(re.compile(r"/dashboard/$"))
 
 
-def connect_business(page, sandbox, shots, person: dict, business: dict) -> None:
+def connect_business(page, sandbox, shots, checks, person: dict, business: dict) -> None:
     assert page.get_by_text("Connect FreshBooks to start").is_visible()
     shots.take("dashboard empty")
+    checks.check("dashboard empty")
     page.get_by_role("button", name="Connect FreshBooks").click()
     page.wait_for_url(re.compile(re.escape(sandbox.url) + r"/oauth/authorize"))
     page.select_option("#email", person["email"])
     shots.take("freshbooks consent")
     page.click("#allow")
     page.wait_for_url(re.compile(r"/connections/\d+/businesses/$"))
+    checks.check("pick businesses")
     page.check(f"#business-{business['business_id']}")
     shots.take("pick businesses")
     page.get_by_role("button", name="Save").click()
@@ -74,21 +82,22 @@ def connect_business(page, sandbox, shots, person: dict, business: dict) -> None
     assert page.get_by_text("1 business connected.").is_visible()
     page.get_by_label("Standard rate per hour").fill("95")
     shots.take("standard rate question")
+    checks.check("standard rate question")
     page.get_by_role("button", name="Save rate").click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
     assert page.get_by_text("set to 95.00 per hour").is_visible()
 
 
 def test_sign_up_connect_sync_and_create_drafts_in_the_browser(
-    running_app, app_sandbox, browser_page, screenshots, mailoutbox
+    running_app, app_sandbox, browser_page, screenshots, page_checks, mailoutbox
 ):
-    page, shots, base_url = browser_page, screenshots, running_app.url
+    page, shots, base_url, checks = browser_page, screenshots, running_app.url, page_checks
     seeded = app_sandbox.control.seed(time_entries=240, months=2, billed_fraction=0.2)
     business = next(b for b in seeded["businesses"] if not b["client_only"])
     person = next(u for u in seeded["users"] if u["identity_id"] == business["owner_identity_id"])
 
-    sign_up_and_confirm(page, base_url, mailoutbox, shots, "owner@example.com")
-    connect_business(page, app_sandbox, shots, person, business)
+    sign_up_and_confirm(page, base_url, mailoutbox, shots, checks, "owner@example.com")
+    connect_business(page, app_sandbox, shots, checks, person, business)
     shots.take("dashboard connected")
 
     # Wait for the sync: the business page refreshes itself until the hours are there.
@@ -100,38 +109,96 @@ def test_sign_up_connect_sync_and_create_drafts_in_the_browser(
     assert page.locator("#entries-table tbody tr").count() >= 1
     assert page.locator('[data-health="healthy"]').is_visible()
     shots.take("business page")
+    checks.check("business page")
 
-    # Filters narrow the time entry list without JavaScript tricks: a plain GET form.
+    # Filters narrow the time entry list without JavaScript tricks: a plain GET form that brings
+    # the reader back to the results.
     page.select_option("#id_status", "billed")
     page.get_by_role("button", name="Filter").click()
-    page.wait_for_url(re.compile(r"status=billed"))
+    page.wait_for_url(re.compile(r"status=billed.*#entries-heading$"))
     assert page.locator("#entries-table tbody tr .badge", has_text="Not billed").count() == 0
     shots.take("business page filtered")
+    page.select_option("#id_status", "not_billable")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"status=not_billable"))
+    badges = set(page.locator("#entries-table tbody tr .badge").all_inner_texts())
+    assert badges == {"Not billable"}
+    page.goto(page.url.split("?")[0] + "?period=custom&start=2026-01-01#entries-heading")
+    assert page.get_by_text("A custom period needs an end date.").is_visible()
+    assert page.locator("#entries-table").count() == 0  # nothing unfiltered below the error
+    checks.check("business page filter error")
+    page.goto(dashboard_url := f"{base_url}/dashboard/")
+    checks.check("dashboard connected")
+    page.get_by_role("link", name=business["name"]).first.click()
 
-    add_a_rate_rule_from_the_rates_page(page, shots, business)
+    add_a_rate_rule_from_the_rates_page(page, shots, checks, business)
 
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{base_url}/dashboard/")
-    shots.take("dashboard on a phone")
-    page.goto(page_url_of_rates(base_url, business))
-    shots.take("rates on a phone")
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-    create_drafts_and_find_them_in_freshbooks(page, shots, app_sandbox, base_url, business)
+    create_drafts_and_find_them_in_freshbooks(page, shots, checks, app_sandbox, base_url, business)
+    visit_the_other_pages(page, checks, base_url, business)
+    disconnect_keep_history_and_connect_again(page, checks, app_sandbox, dashboard_url, person)
+    checks.assert_clean()
 
 
-def page_url_of_rates(base_url: str, business: dict) -> str:
+def visit_the_other_pages(page, checks, base_url: str, business: dict) -> None:
+    """The pages the journey has not needed yet: a draft, all runs, schedule, billing defaults
+    and the account pages."""
     connected = ConnectedBusiness.objects.get(business_id=business["business_id"])
-    return f"{base_url}/businesses/{connected.pk}/rates/"
+    run = InvoiceRun.objects.get(business=connected)
+    page.goto(f"{base_url}/businesses/{connected.pk}/invoices/runs/{run.pk}/")
+    page.locator("tr[data-draft-id] a").first.click()
+    page.wait_for_url(re.compile(r"/drafts/\d+/$"))
+    checks.check("draft")
+    for path, name in (
+        (f"/businesses/{connected.pk}/invoices/", "all runs"),
+        (f"/businesses/{connected.pk}/invoices/schedule/", "schedule"),
+        (f"/businesses/{connected.pk}/invoices/settings/", "billing defaults"),
+        ("/accounts/email/", "account email"),
+        ("/accounts/password/change/", "account password"),
+    ):
+        page.goto(base_url + path)
+        checks.check(name)
 
 
-def add_a_rate_rule_from_the_rates_page(page, shots, business) -> None:
+def disconnect_keep_history_and_connect_again(page, checks, sandbox, dashboard_url, person):
+    page.goto(dashboard_url)
+    page.get_by_role("link", name="Disconnect").click()
+    checks.check("disconnect")
+    page.get_by_label("Keep the synced data and invoice history in this app").check()
+    page.get_by_role("button", name="Disconnect").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    history = page.locator("#disconnected")
+    assert history.is_visible()
+    checks.check("dashboard disconnected")
+    history.locator("a").first.click()
+    assert page.get_by_text("This history is kept and read-only").is_visible()
+    assert page.locator("#entries-table tbody tr").count() >= 1
+    checks.check("business page disconnected")
+
+    page.goto(dashboard_url)
+    callbacks: list[str] = []
+    page.on("request", lambda r: callbacks.append(r.url) if "/oauth/callback/" in r.url else None)
+    page.get_by_role("button", name="Connect FreshBooks").click()
+    page.wait_for_url(re.compile(re.escape(sandbox.url) + r"/oauth/authorize"))
+    page.select_option("#email", person["email"])
+    page.click("#allow")
+    page.wait_for_url(re.compile(r"/connections/\d+/businesses/$"))
+    ticked = page.locator("input[name=business_ids]:checked")
+    assert ticked.count() == 1  # the business connected before
+    checks.check("pick businesses again")
+    # Reloading the used callback: already connected, back on the picker.
+    page.goto(callbacks[-1])
+    page.wait_for_url(re.compile(r"/connections/\d+/businesses/$"))
+    assert page.get_by_text("already connected").is_visible()
+
+
+def add_a_rate_rule_from_the_rates_page(page, shots, checks, business) -> None:
     """The Rates page: FreshBooks' rates by name, then a rule picked by searching names."""
     page.get_by_role("link", name="Rates", exact=True).first.click()
     page.wait_for_url(re.compile(r"/rates/$"))
     assert page.locator("#freshbooks-rates table").count() >= 3
     assert page.locator("#id_standard_rate").input_value() == "95.00"
     shots.take("rates")
+    checks.check("rates")
     page.get_by_role("link", name="Add a rate rule").click()
     client_name = page.locator("#id_client option").nth(1).inner_text()
     page.get_by_label("Search Client").fill(client_name[:4])
@@ -144,15 +211,19 @@ def add_a_rate_rule_from_the_rates_page(page, shots, business) -> None:
     page.fill("#id_rate", "12.345")
     page.fill("#id_valid_from", "2024-01-01")
     shots.take("rate rule form")
+    checks.check("rate rule form")
     page.get_by_role("button", name="Save rule").click()
     page.wait_for_url(re.compile(r"/rates/#rules$"))
     assert page.get_by_text("at 12.345 per hour").is_visible()
     assert page.locator("#rules-table tbody tr").count() == 1
     shots.take("rates with a rule")
+    checks.check("rates with a rule")
 
 
-def create_drafts_and_find_them_in_freshbooks(page, shots, sandbox, base_url, business) -> None:
-    create_drafts(page, shots, base_url, business)
+def create_drafts_and_find_them_in_freshbooks(
+    page, shots, checks, sandbox, base_url, business
+) -> None:
+    create_drafts(page, shots, checks, base_url, business)
     connected = ConnectedBusiness.objects.get(business_id=business["business_id"])
     run = InvoiceRun.objects.get(business=connected)
     assert run.status == InvoiceRun.Status.COMPLETED, run.error
@@ -167,7 +238,7 @@ def create_drafts_and_find_them_in_freshbooks(page, shots, sandbox, base_url, bu
     assert len(in_freshbooks) == len(drafts)  # the double click created nothing twice
 
 
-def create_drafts(page, shots, base_url: str, business: dict) -> None:
+def create_drafts(page, shots, checks, base_url: str, business: dict) -> None:
     page.goto(f"{base_url}/dashboard/")
     page.get_by_role("link", name=business["name"]).first.click()
     page.get_by_role("link", name="Create draft invoices").click()
@@ -177,9 +248,11 @@ def create_drafts(page, shots, base_url: str, business: dict) -> None:
     page.fill("#id_end", today.isoformat())
     page.get_by_label("Leave unpriced time unbilled and bill the rest").check()
     shots.take("invoice options")
+    checks.check("invoice options")
     page.get_by_role("button", name="Preview").click()
     page.wait_for_url(re.compile(r"/invoices/runs/\d+/$"))
     shots.take("invoice preview")
+    checks.check("invoice preview")
 
     page.get_by_role("button", name="Create drafts").dblclick()
     page.wait_for_selector("[data-run-progress]")
@@ -190,3 +263,4 @@ def create_drafts(page, shots, base_url: str, business: dict) -> None:
     )
     page.wait_for_load_state("load")
     shots.take("invoice run finished")
+    checks.check("invoice run finished")
