@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -56,3 +59,17 @@ def sentence(text: object) -> str:
     """Ends the text with a full stop, so a link after it starts a new sentence."""
     value = str(text or "").rstrip()
     return value if not value or value[-1] in ".!?" else f"{value}."
+
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+@register.filter
+def dates_unbroken(text: object) -> SafeString:
+    """Each ISO date kept on one line ("2026-/11-01" never), the rest escaped as usual."""
+    return mark_safe(  # noqa: S308 - every piece is escaped first
+        ISO_DATE.sub(
+            lambda match: f'<span class="nowrap">{match.group(0)}</span>',
+            str(conditional_escape(text)),
+        )
+    )

@@ -159,9 +159,7 @@ def test_a_state_works_once(user_client, freshbooks):
 
     # A reload of the callback page: the connection exists, so the picker says so.
     connection = Connection.objects.get()
-    assert replay.redirect_chain == [
-        (reverse("connections:businesses", args=[connection.pk]), 302)
-    ]
+    assert replay.redirect_chain == [(reverse("connections:businesses", args=[connection.pk]), 302)]
     assert "already connected" in replay.content.decode()
     assert len([c for c in freshbooks.calls if c.request.url.endswith("/token")]) == 1
 

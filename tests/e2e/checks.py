@@ -3,7 +3,8 @@
 - Wording: no raw enum values ("business_employee", "team_member"), no "1 minutes"-style plurals,
   no "0 minutes ago", no repeated words or doubled prefixes ("No rate No rate:", "Held back:
   Blocked:").
-- Accessibility: axe-core (axe-playwright-python) finds no serious or critical violation.
+- Accessibility: axe-core (axe-playwright-python) finds no serious or critical violation, and
+  every status badge says its state in words (never colour alone).
 - Phone width (390×844): the page does not overflow sideways (wide tables stack or scroll inside
   their own box), and a full-page screenshot lands in `test-artifacts/screenshots/`.
 """
@@ -94,6 +95,11 @@ class PageChecks:
         self.problems += [f"{name}: {problem}" for problem in wording_problems(text)]
         response = self.axe.run(page).response
         self.problems += [f"{name} (desktop): {v}" for v in serious_violations(response)]
+        silent = page.eval_on_selector_all(
+            ".badge, .status-badge", "els => els.filter(e => !e.innerText.trim()).length"
+        )
+        if silent:
+            self.problems.append(f"{name}: {silent} status badge(s) with colour but no text")
         page.set_viewport_size(PHONE)
         page.wait_for_timeout(50)  # table_scroll.js re-marks wide tables on resize
         overflow = page.evaluate(
