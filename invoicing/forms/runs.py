@@ -31,13 +31,13 @@ class RunOptionsForm(forms.Form):
     rounding_increment = forms.TypedChoiceField(
         coerce=int,
         choices=INCREMENT_CHOICES,
-        label="Round to",
+        label="Rounding increment",
         error_messages={
             "invalid_choice": "Choose a rounding increment of 0, 1, 6, 10, 15, 30 or 60 minutes."
         },
     )
     rounding_direction = forms.ChoiceField(choices=DIRECTION_CHOICES)
-    rounding_level = forms.ChoiceField(choices=LEVEL_CHOICES, label="Round")
+    rounding_level = forms.ChoiceField(choices=LEVEL_CHOICES, label="Rounding level")
     unpriced = forms.ChoiceField(
         label="Unpriced time",
         choices=UNPRICED_CHOICES,
