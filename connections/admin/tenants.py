@@ -17,7 +17,7 @@ OWNER_PATH = "business__connection__user"
 
 
 def business_label(business: ConnectedBusiness) -> str:
-    """"Northwind Design Co. · owner@example.com": the owner is the local user who connected it."""
+    """ "Northwind Design Co. · owner@example.com": the owner is the local user who connected it."""
     return f"{business.name} · {business.connection.user.email}"
 
 
@@ -27,11 +27,11 @@ class BusinessFilter(admin.SimpleListFilter):
     title = "business"
     parameter_name = "business"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[int, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         businesses = ConnectedBusiness.objects.select_related("connection__user").order_by(
             "name", "connection__user__email", "pk"
         )
-        return [(business.pk, business_label(business)) for business in businesses]
+        return [(str(business.pk), business_label(business)) for business in businesses]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()

@@ -70,6 +70,6 @@ def dates_unbroken(text: object) -> SafeString:
     return mark_safe(  # noqa: S308 - every piece is escaped first
         ISO_DATE.sub(
             lambda match: f'<span class="nowrap">{match.group(0)}</span>',
-            str(conditional_escape(text)),
+            str(conditional_escape(str(text))),
         )
     )

@@ -85,7 +85,7 @@ class RateRuleAdminForm(forms.ModelForm):
             return None
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         business = cleaned.get("business")
         if business is not None and self.names is None:
             names = rate_names(business)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
 from connections.admin.tenants import OWNER_PATH, BusinessFilter, TenantColumns
@@ -136,7 +137,7 @@ class DraftInvoiceAdmin(TenantColumns, ReadOnlyAdmin):
                 "opts": self.model._meta,
                 "drafts": queryset.select_related(OWNER_PATH),
                 "form": form,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
 

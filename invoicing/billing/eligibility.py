@@ -133,7 +133,10 @@ def assess_entry(
         return excluded(NotBilledReason.LEFT_OUT, left_out)
     project = catalog.projects.get(entry.project_id) if entry.project_id is not None else None
     if entry.internal:
-        return excluded(NotBilledReason.INTERNAL, "FreshBooks marks this time as internal work, which no client is billed for.")
+        return excluded(
+            NotBilledReason.INTERNAL,
+            "FreshBooks marks this time as internal work, which no client is billed for.",
+        )
     if project is not None and project.internal:
         return excluded(
             NotBilledReason.INTERNAL,

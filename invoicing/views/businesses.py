@@ -108,9 +108,9 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
     )
     filter_error = filter_form.is_bound and not filter_form.is_valid()
     # A filter with an error shows no entries: an unfiltered list below it would read as the answer.
-    entries = (
-        selectors.time_entries_for(business, filter_form.filters()) if not filter_error else []
-    )
+    entries = selectors.time_entries_for(business, filter_form.filters())
+    if filter_error:
+        entries = entries.none()
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     for entry in page:
         entry.client_name = clients.get(entry.client_freshbooks_id, "")
