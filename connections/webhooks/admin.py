@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
 
 from connections.admin.tenants import OWNER_PATH, BusinessFilter, TenantColumns
 from connections.models import ConnectedBusiness, WebhookDelivery, WebhookSubscription
@@ -83,7 +84,14 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         for business in businesses:
             webhook_subscriptions_request(business=business)
         self.message_user(
-            request, f"Re-registering webhooks of {len(businesses)} business(es).", messages.INFO
+            request,
+            ngettext(
+                "Re-registering webhooks of %(n)d business.",
+                "Re-registering webhooks of %(n)d businesses.",
+                len(businesses),
+            )
+            % {"n": len(businesses)},
+            messages.INFO,
         )
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
 from connections.admin.tenants import OWNER_PATH, BusinessFilter, TenantColumns
 from integration_app.admin_tools import ReadOnlyAdmin, ReadOnlyInline, colour_badge
@@ -109,7 +110,12 @@ class DraftInvoiceAdmin(TenantColumns, ReadOnlyAdmin):
     def retry_drafts(self, request, queryset) -> None:
         for draft in queryset:
             draft_retry(draft_id=draft.pk)
-        self.message_user(request, f"{queryset.count()} drafts queued again.")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(n)d draft queued again.", "%(n)d drafts queued again.", count)
+            % {"n": count},
+        )
 
     @admin.action(description="Void (delete in FreshBooks and release the time)…")
     def void_drafts(self, request, queryset):
@@ -143,7 +149,12 @@ class DraftInvoiceAdmin(TenantColumns, ReadOnlyAdmin):
 
     @admin.action(description="Resume every stuck draft now")
     def sweep_now(self, request, queryset) -> None:
-        self.message_user(request, f"{drafts_sweep()} stuck drafts re-enqueued.")
+        count = drafts_sweep()
+        self.message_user(
+            request,
+            ngettext("%(n)d stuck draft re-enqueued.", "%(n)d stuck drafts re-enqueued.", count)
+            % {"n": count},
+        )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from connections.models import ConnectedBusiness
 from invoicing.models import DraftInvoice, InvoiceRun
+from tests.e2e.checks import NO_CHECKS
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,9 @@ def expected_unbilled_hours(sandbox, business_id: int) -> Decimal:
     return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
 
 
-def sign_up_and_confirm(page, base_url: str, mailoutbox, shots, checks, email: str) -> None:
+def sign_up_and_confirm(
+    page, base_url: str, mailoutbox, shots, email: str, checks=NO_CHECKS
+) -> None:
     page.goto(f"{base_url}/accounts/login/")
     assert page.locator("[data-product-pitch]").inner_text().count("\n") >= 1  # two lines
     checks.check("sign in")
@@ -63,7 +66,7 @@ def sign_up_and_confirm(page, base_url: str, mailoutbox, shots, checks, email: s
     page.wait_for_url(re.compile(r"/dashboard/$"))
 
 
-def connect_business(page, sandbox, shots, checks, person: dict, business: dict) -> None:
+def connect_business(page, sandbox, shots, person: dict, business: dict, checks=NO_CHECKS) -> None:
     assert page.get_by_text("Connect FreshBooks to start").is_visible()
     shots.take("dashboard empty")
     checks.check("dashboard empty")
@@ -96,8 +99,8 @@ def test_sign_up_connect_sync_and_create_drafts_in_the_browser(
     business = next(b for b in seeded["businesses"] if not b["client_only"])
     person = next(u for u in seeded["users"] if u["identity_id"] == business["owner_identity_id"])
 
-    sign_up_and_confirm(page, base_url, mailoutbox, shots, checks, "owner@example.com")
-    connect_business(page, app_sandbox, shots, checks, person, business)
+    sign_up_and_confirm(page, base_url, mailoutbox, shots, "owner@example.com", checks)
+    connect_business(page, app_sandbox, shots, person, business, checks)
     shots.take("dashboard connected")
 
     # Wait for the sync: the business page refreshes itself until the hours are there.
