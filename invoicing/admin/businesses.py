@@ -87,6 +87,8 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            # Its name says whose it is (ConnectedBusiness.__str__), in lists and autocompletes.
+            .select_related("connection__user")
             .defer("webhook_token")
             .annotate(
                 last_webhook_at=last_webhook_received_subquery(),
