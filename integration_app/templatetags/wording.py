@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -66,9 +66,9 @@ ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 @register.filter
 def dates_unbroken(text: object) -> SafeString:
-    """A short label with dates ("2026-11-01 to 2026-11-30") kept on one line, so no date breaks
-    at its hyphens ("2026-/11-01"); the text is escaped as usual."""
-    escaped = conditional_escape(str(text))
-    if not ISO_DATE.search(escaped):
-        return escaped
-    return format_html('<span class="nowrap">{}</span>', escaped)
+    """Each ISO date on one line ("2026-/11-01" never), while a long label may still wrap between
+    its dates; the text is escaped as usual."""
+    escaped = str(conditional_escape(str(text)))
+    return mark_safe(  # noqa: S308 - the text was escaped above; only the spans are markup
+        ISO_DATE.sub(lambda match: f'<span class="nowrap">{match.group(0)}</span>', escaped)
+    )

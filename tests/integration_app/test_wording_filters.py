@@ -41,5 +41,7 @@ def test_a_sentence_ends_with_a_full_stop():
 def test_dates_stay_on_one_line_and_the_rest_is_escaped():
     html = dates_unbroken("2026-11-01 to 2026-11-30 <b>")
 
-    assert html == '<span class="nowrap">2026-11-01 to 2026-11-30 &lt;b&gt;</span>'
+    assert html == (
+        '<span class="nowrap">2026-11-01</span> to <span class="nowrap">2026-11-30</span> &lt;b&gt;'
+    )
     assert dates_unbroken("Custom dates") == "Custom dates"
