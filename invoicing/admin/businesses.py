@@ -87,8 +87,9 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            # Its name says whose it is (ConnectedBusiness.__str__), in lists and autocompletes.
-            .select_related("connection__user")
+            # Its name says whose it is (ConnectedBusiness.__str__), in lists and autocompletes;
+            # set here, the changelist skips list_select_related, so both joins are named.
+            .select_related("connection__user", "connection__identity")
             .defer("webhook_token")
             .annotate(
                 last_webhook_at=last_webhook_received_subquery(),
