@@ -148,6 +148,24 @@ def connection_for_user(user, connection_id: int) -> Connection:
     )
 
 
+def live_connection_for_user(user, connection_id: int) -> Connection | None:
+    return (
+        Connection.objects.select_related("identity")
+        .filter(pk=connection_id, user=user, disconnected_at__isnull=True)
+        .first()
+    )
+
+
+def disconnected_businesses_for_user(user) -> QuerySet[ConnectedBusiness]:
+    """Businesses no longer connected whose synced history was kept (read-only)."""
+    return (
+        ConnectedBusiness.objects.filter(connection__user=user)
+        .exclude(active=True, connection__disconnected_at__isnull=True)
+        .select_related("connection__identity")
+        .order_by("name", "pk")
+    )
+
+
 def business_for_user(user, business_id: int) -> ConnectedBusiness:
     return get_object_or_404(
         ConnectedBusiness.objects.select_related("connection__identity"),

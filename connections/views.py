@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connections import panels, selectors
@@ -31,6 +32,7 @@ def dashboard(request):
                 connection.health.key == selectors.RECONNECT for connection in connections
             ),
             "panels": panels.panels_for(request.user, connections),
+            "disconnected": selectors.disconnected_businesses_for_user(request.user),
         },
     )
 
@@ -44,8 +46,19 @@ def connect(request):
 @login_required
 @require_GET
 def oauth_callback(request):
+    state = request.GET.get("state")
+    used_by = oauth.oauth_state_used_connection(session=request.session, state=state)
+    if used_by is not None:
+        # A reload of a callback that already worked: the code is spent, the connection exists.
+        connection = selectors.live_connection_for_user(request.user, used_by)
+        if connection is not None:
+            messages.info(
+                request,
+                f"FreshBooks is already connected as {connection.identity.display_name}.",
+            )
+            return redirect("connections:businesses", connection_id=connection.pk)
     try:
-        oauth.oauth_state_consume(session=request.session, state=request.GET.get("state"))
+        oauth.oauth_state_consume(session=request.session, state=state)
         if request.GET.get("error"):
             raise oauth.OAuthCallbackError(
                 "FreshBooks access was not granted, so nothing was connected."
@@ -61,6 +74,9 @@ def oauth_callback(request):
             {"message": error.user_message},
             status=error.status,
         )
+    oauth.oauth_state_remember_used(
+        session=request.session, state=str(state), connection_id=connection.pk
+    )
     messages.success(request, f"Connected to FreshBooks as {connection.identity.display_name}.")
     return redirect("connections:businesses", connection_id=connection.pk)
 
@@ -70,6 +86,11 @@ def oauth_callback(request):
 def businesses(request, connection_id: int):
     connection = selectors.connection_for_user(request.user, connection_id)
     choices = business_services.membership_choices(connection=connection)
+    ticked = {choice.business_id for choice in choices if choice.connected}
+    # Back after a disconnect: nothing is connected, so offer what was connected before.
+    reconnected = not ticked and any(choice.connected_before for choice in choices)
+    if reconnected:
+        ticked = {c.business_id for c in choices if c.connected_before and c.connectable}
     if request.method == "POST":
         form = BusinessPickerForm(request.POST, choices=choices)
         if form.is_valid():
@@ -84,23 +105,30 @@ def businesses(request, connection_id: int):
                 # A URL name from settings (the invoicing app's first-run questions).
                 return redirect(settings.BUSINESSES_ADDED_REDIRECT if added else "dashboard")
     else:
-        form = BusinessPickerForm(
-            initial={"business_ids": [c.business_id for c in choices if c.connected]},
-            choices=choices,
-        )
+        form = BusinessPickerForm(initial={"business_ids": sorted(ticked)}, choices=choices)
     return render(
         request,
         "connections/businesses.html",
-        {"connection": connection, "choices": choices, "form": form},
+        {
+            "connection": connection,
+            "choices": choices,
+            "form": form,
+            "ticked": ticked,
+            "reconnected": reconnected,
+        },
     )
 
 
 def _selection_message(added: int, removed: int) -> str:
     parts = []
     if added:
-        parts.append(f"{added} business{'es' if added != 1 else ''} connected")
+        parts.append(
+            ngettext("%(n)d business connected", "%(n)d businesses connected", added) % {"n": added}
+        )
     if removed:
-        parts.append(f"{removed} business{'es' if removed != 1 else ''} removed")
+        parts.append(
+            ngettext("%(n)d business removed", "%(n)d businesses removed", removed) % {"n": removed}
+        )
     return (", ".join(parts) or "No change") + "."
 
 

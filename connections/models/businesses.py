@@ -15,6 +15,28 @@ from django.db.models import Q
 
 from connections.models.identities import FreshBooksIdentity
 
+# FreshBooks' membership roles, as people say them.
+ROLE_LABELS = {
+    "owner": "Owner",
+    "admin": "Admin",
+    "manager": "Manager",
+    "employee": "Employee",
+    "contractor": "Contractor",
+    "client": "Client",
+    "business_admin": "Admin",
+    "business_manager": "Manager",
+    "business_employee": "Employee",
+    "business_partner": "Partner",
+    "business_accountant": "Accountant",
+}
+
+
+def role_label(role: str) -> str:
+    """A FreshBooks role in words; an unknown role loses its prefix and underscores."""
+    if role in ROLE_LABELS:
+        return ROLE_LABELS[role]
+    return role.removeprefix("business_").replace("_", " ").capitalize()
+
 
 def new_webhook_token() -> str:
     return secrets.token_urlsafe(32)
@@ -75,11 +97,16 @@ class ConnectedBusiness(models.Model):
         indexes = [models.Index(fields=["active", "sync_state"])]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.account_id})"
+        # With its owner, so two tenants' businesses of the same name are told apart in admin.
+        return f"{self.name} ({self.account_id}) · {self.connection.user.email}"
 
     @property
     def identity(self) -> FreshBooksIdentity:
         return self.connection.identity
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.role)
 
 
 ACTIVE_BUSINESSES = Q(active=True, connection__disconnected_at__isnull=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from connections.freshbooks import FreshBooksClient, FreshBooksError
 from connections.models import ConnectedBusiness, Connection, FreshBooksIdentity
+from connections.models.businesses import role_label
 from connections.services import business_hooks
 from connections.services.freshbooks_api import api_client_for, oauth_client
 from connections.services.tokens import ReauthorizationRequired
@@ -34,12 +35,21 @@ class MembershipChoice:
     connectable: bool
     reason: str
     connected: bool
+    # Connected through this login before (removed, or the login was disconnected).
+    connected_before: bool = False
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.role)
 
 
 def membership_choices(*, connection: Connection) -> list[MembershipChoice]:
     """Every /me membership, marked connectable or not (with the reason) and already connected."""
     connected_ids = set(
         connection.businesses.filter(active=True).values_list("business_id", flat=True)
+    )
+    before_ids = set(
+        connection.businesses.filter(active=False).values_list("business_id", flat=True)
     )
     choices = []
     for membership in connection.identity.memberships:
@@ -61,6 +71,7 @@ def membership_choices(*, connection: Connection) -> list[MembershipChoice]:
                 connectable=connectable,
                 reason=reason,
                 connected=business["id"] in connected_ids,
+                connected_before=business["id"] in before_ids,
             )
         )
     return sorted(choices, key=lambda choice: (not choice.connectable, choice.name.lower()))

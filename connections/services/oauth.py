@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 SESSION_KEY = "freshbooks_oauth_states"
 MAX_PENDING_STATES = 5
+# States whose callback completed, with the connection each made: reloading the callback page
+# (or pressing Back to it) then says "already connected" instead of an error.
+USED_SESSION_KEY = "freshbooks_oauth_used_states"
 
 
 class OAuthCallbackError(Exception):
@@ -69,6 +72,20 @@ def oauth_state_consume(*, session, state: str | None) -> None:
             "The connection attempt expired (it must finish within 10 minutes). "
             "Start again from “Connect FreshBooks”."
         )
+
+
+def oauth_state_remember_used(*, session, state: str, connection_id: int) -> None:
+    used = dict(session.get(USED_SESSION_KEY, {}))
+    used[state] = connection_id
+    session[USED_SESSION_KEY] = dict(list(used.items())[-MAX_PENDING_STATES:])
+
+
+def oauth_state_used_connection(*, session, state: str | None) -> int | None:
+    """The connection a completed callback with this state made in this session, if any."""
+    if not state:
+        return None
+    connection_id = session.get(USED_SESSION_KEY, {}).get(state)
+    return connection_id if isinstance(connection_id, int) else None
 
 
 class _IssuedToken:

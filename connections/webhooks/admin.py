@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
 
+from connections.admin.tenants import OWNER_PATH, BusinessFilter, TenantColumns
 from connections.models import ConnectedBusiness, WebhookDelivery, WebhookSubscription
 from connections.webhooks.processing import webhook_deliveries_replay
 from connections.webhooks.subscriptions import webhook_subscriptions_request
@@ -45,7 +47,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         "last_error_at",
     ]
     list_filter = ["verified", "event"]
-    list_select_related = ["business"]
+    list_select_related = [OWNER_PATH]
     search_fields = ["business__name", "business__account_id", "callback_id"]
     # verifier and pending_verifier are deliberately absent from every admin view.
     fields = (
@@ -82,15 +84,23 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         for business in businesses:
             webhook_subscriptions_request(business=business)
         self.message_user(
-            request, f"Re-registering webhooks of {len(businesses)} business(es).", messages.INFO
+            request,
+            ngettext(
+                "Re-registering webhooks of %(n)d business.",
+                "Re-registering webhooks of %(n)d businesses.",
+                len(businesses),
+            )
+            % {"n": len(businesses)},
+            messages.INFO,
         )
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(TenantColumns, admin.ModelAdmin):
     list_display = [
         "received_at",
         "business",
+        "owner",
         "name",
         "object_id",
         "signature_badge",
@@ -104,9 +114,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "signature",
         "noun",
         "name",
-        ("business", admin.RelatedOnlyFieldListFilter),
+        BusinessFilter,
     ]
-    list_select_related = ["business"]
+    list_select_related = [OWNER_PATH]
     search_fields = ["object_id", "name", "account_id", "business__name"]
     date_hierarchy = "received_at"
     ordering = ["-received_at"]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypedDict
 from django.contrib import admin, messages
 from django.db.models import OuterRef, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from connections.models import (
     ConnectedBusiness,
@@ -86,6 +87,9 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            # Its name says whose it is (ConnectedBusiness.__str__), in lists and autocompletes;
+            # set here, the changelist skips list_select_related, so both joins are named.
+            .select_related("connection__user", "connection__identity")
             .defer("webhook_token")
             .annotate(
                 last_webhook_at=last_webhook_received_subquery(),
@@ -160,11 +164,17 @@ class ConnectedBusinessAdmin(admin.ModelAdmin):
     def _report_skipped(
         self, request: HttpRequest, queryset: QuerySet, done: int, verb: str
     ) -> None:
-        self.message_user(request, f"{verb} {done} businesses.", messages.SUCCESS)
+        noun = ngettext("business", "businesses", done)
+        self.message_user(request, f"{verb} {done} {noun}.", messages.SUCCESS)
         skipped = queryset.count() - done
         if skipped:
             self.message_user(
                 request,
-                f"{skipped} selected businesses are no longer connected and were left alone.",
+                ngettext(
+                    "%(n)d selected business is no longer connected and was left alone.",
+                    "%(n)d selected businesses are no longer connected and were left alone.",
+                    skipped,
+                )
+                % {"n": skipped},
                 messages.WARNING,
             )

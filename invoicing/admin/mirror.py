@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from connections.admin.tenants import OWNER_PATH, BusinessFilter, TenantColumns
 from integration_app.admin_tools import ReadOnlyAdmin, colour_badge
 from invoicing.models import Client, Project, Service, TeamMember, TimeEntry
 
 
-class MirrorAdmin(ReadOnlyAdmin):
-    list_select_related = ["business"]
+class MirrorAdmin(TenantColumns, ReadOnlyAdmin):
+    list_select_related = [OWNER_PATH]
 
 
 @admin.register(TimeEntry)
@@ -21,6 +22,7 @@ class TimeEntryAdmin(MirrorAdmin):
     list_display = [
         "freshbooks_id",
         "business",
+        "owner",
         "started_at",
         "duration_seconds",
         "client_freshbooks_id",
@@ -29,7 +31,7 @@ class TimeEntryAdmin(MirrorAdmin):
         "active",
         "is_logged",
     ]
-    list_filter = ["billable", "billed", "active", "is_logged"]
+    list_filter = [BusinessFilter, "billable", "billed", "active", "is_logged"]
     search_fields = ["=freshbooks_id", "=client_freshbooks_id", "=project_freshbooks_id"]
     # Newest first on the (business, started_at) index instead of a sort by primary key.
     ordering = ["-started_at"]

@@ -5,8 +5,13 @@ Runs, drafts, lines and entry links are audit records: read-only here, changed o
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
+from connections.admin.tenants import OWNER_PATH, BusinessFilter, TenantColumns
 from integration_app.admin_tools import ReadOnlyAdmin, ReadOnlyInline, colour_badge
 from invoicing.drafts import DraftError, draft_retry, draft_void, drafts_sweep
 from invoicing.models import DraftEntry, DraftInvoice, DraftLine, InvoiceRun
@@ -24,6 +29,17 @@ RUN_TONES = {
 }
 
 
+class VoidConfirmationForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        help_text="Kept with each voided draft, with your name.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label="Yes, void these drafts in FreshBooks and release their time to be billed again"
+    )
+
+
 class DraftInline(ReadOnlyInline):
     model = DraftInvoice
     fields = ("client_name", "state", "total", "currency_code", "freshbooks_invoice_number")
@@ -38,10 +54,11 @@ class DraftLineInline(ReadOnlyInline):
 
 
 @admin.register(InvoiceRun)
-class InvoiceRunAdmin(ReadOnlyAdmin):
+class InvoiceRunAdmin(TenantColumns, ReadOnlyAdmin):
     list_display = [
         "id",
         "business",
+        "owner",
         "period_label",
         "trigger",
         "status_badge",
@@ -50,8 +67,8 @@ class InvoiceRunAdmin(ReadOnlyAdmin):
         "drafts_total",
         "created_at",
     ]
-    list_filter = ["status", "trigger"]
-    list_select_related = ["business"]
+    list_filter = [BusinessFilter, "status", "trigger"]
+    list_select_related = [OWNER_PATH]
     search_fields = ["business__name", "business__account_id"]
     readonly_fields = [field.name for field in InvoiceRun._meta.fields]
     inlines = [DraftInline]
@@ -62,11 +79,12 @@ class InvoiceRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DraftInvoice)
-class DraftInvoiceAdmin(ReadOnlyAdmin):
+class DraftInvoiceAdmin(TenantColumns, ReadOnlyAdmin):
     list_display = [
         "id",
         "client_name",
         "business",
+        "owner",
         "state_badge",
         "total",
         "currency_code",
@@ -74,8 +92,8 @@ class DraftInvoiceAdmin(ReadOnlyAdmin):
         "submit_attempts",
         "updated_at",
     ]
-    list_filter = ["state", "currency_code"]
-    list_select_related = ["business"]
+    list_filter = [BusinessFilter, "state", "currency_code"]
+    list_select_related = [OWNER_PATH]
     search_fields = ["client_name", "reference", "freshbooks_invoice_number"]
     readonly_fields = [
         field.name for field in DraftInvoice._meta.fields if field.name != "lease_token"
@@ -92,21 +110,51 @@ class DraftInvoiceAdmin(ReadOnlyAdmin):
     def retry_drafts(self, request, queryset) -> None:
         for draft in queryset:
             draft_retry(draft_id=draft.pk)
-        self.message_user(request, f"{queryset.count()} drafts queued again.")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(n)d draft queued again.", "%(n)d drafts queued again.", count)
+            % {"n": count},
+        )
 
-    @admin.action(description="Void (delete in FreshBooks and release the time)")
-    def void_drafts(self, request, queryset) -> None:
-        for draft in queryset:
-            try:
-                draft_void(draft_id=draft.pk, user=request.user, reason="Voided from admin.")
-            except DraftError as error:
-                self.message_user(request, f"Draft #{draft.pk}: {error.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"Draft #{draft.pk} voided.")
+    @admin.action(description="Void (delete in FreshBooks and release the time)…")
+    def void_drafts(self, request, queryset):
+        """An intermediate page first: nothing is voided until the operator confirms with a
+        reason; each void records who did it and why."""
+        form = VoidConfirmationForm(request.POST if "confirm_void" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            for draft in queryset:
+                try:
+                    draft_void(draft_id=draft.pk, user=request.user, reason=reason)
+                except DraftError as error:
+                    self.message_user(
+                        request, f"Draft #{draft.pk}: {error.message}", messages.ERROR
+                    )
+                else:
+                    self.message_user(request, f"Draft #{draft.pk} voided.")
+            return None
+        return TemplateResponse(
+            request,
+            "admin/invoicing/draftinvoice/void_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Void drafts: are you sure?",
+                "opts": self.model._meta,
+                "drafts": queryset.select_related(OWNER_PATH),
+                "form": form,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description="Resume every stuck draft now")
     def sweep_now(self, request, queryset) -> None:
-        self.message_user(request, f"{drafts_sweep()} stuck drafts re-enqueued.")
+        count = drafts_sweep()
+        self.message_user(
+            request,
+            ngettext("%(n)d stuck draft re-enqueued.", "%(n)d stuck drafts re-enqueued.", count)
+            % {"n": count},
+        )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from connections.admin.tenants import OWNER_PATH, BusinessFilter, TenantColumns
 from integration_app.admin_tools import ReadOnlyAdmin, colour_badge
 from invoicing.models import SyncRun
 
@@ -18,11 +19,12 @@ SYNC_RUN_TONES: dict[str, str] = {
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(ReadOnlyAdmin):
-    list_select_related = ["business"]
+class SyncRunAdmin(TenantColumns, ReadOnlyAdmin):
+    list_select_related = [OWNER_PATH]
     list_display = [
         "id",
         "business",
+        "owner",
         "kind",
         "status_badge",
         "trigger",
@@ -37,7 +39,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "finished_at",
         "short_error",
     ]
-    list_filter = ["status", "kind", "trigger"]
+    list_filter = [BusinessFilter, "status", "kind", "trigger"]
     search_fields = ["business__name", "business__account_id", "error"]
     date_hierarchy = "created_at"
 

@@ -145,7 +145,10 @@ def assess_entry(
             NotBilledReason.NO_CLIENT, "The entry has no client; assign one to bill it."
         )
     if entry.internal:
-        return excluded(NotBilledReason.INTERNAL, "Internal time is not billed to a client.")
+        return excluded(
+            NotBilledReason.INTERNAL,
+            "FreshBooks marks this time as internal work, which no client is billed for.",
+        )
     client = catalog.clients.get(entry.client_id)
     if client is None:
         return excluded(
@@ -162,7 +165,7 @@ def assess_entry(
     if project is not None and project.is_fixed_price:
         return excluded(
             NotBilledReason.FIXED_PRICE_PROJECT,
-            f"Project '{project.title}' is fixed-price; bill it by amount, not by time.",
+            f"'{project.title}' is billed by amount, not by time.",
         )
     resolved = resolve_rate(entry, entry_date=day, catalog=catalog, rules=rules, business=business)
     if resolved.rate is None or resolved.rate == 0:

@@ -27,7 +27,12 @@ class TimeEntryFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Billed",
         required=False,
-        choices=[("", "Billed or not"), ("unbilled", "Not billed"), ("billed", "Billed")],
+        choices=[
+            ("", "Any"),
+            ("unbilled", "Billable, not billed yet"),
+            ("not_billable", "Not billable"),
+            ("billed", "Billed"),
+        ],
     )
     period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False)
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -61,9 +66,16 @@ class TimeEntryFilterForm(forms.Form):
         if not self.is_valid():
             return TimeEntryFilters()
         status = self.cleaned_data["status"]
+        # "Not billed" means billable time waiting for an invoice; non-billable time is its own.
+        billed, billable = {
+            "billed": (True, None),
+            "unbilled": (False, True),
+            "not_billable": (False, False),
+        }.get(status, (None, None))
         return TimeEntryFilters(
             client_id=self.cleaned_data["client"],
             project_id=self.cleaned_data["project"],
-            billed={"billed": True, "unbilled": False}.get(status),
+            billed=billed,
+            billable=billable,
             period=self.cleaned_data["period_range"],
         )

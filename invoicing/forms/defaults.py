@@ -8,9 +8,8 @@ from django import forms
 
 from invoicing.billing.periods import PRESETS
 from invoicing.forms.rates import check_hourly_rate
-from invoicing.forms.runs import PERIOD_LABELS
 from invoicing.models import BillingPolicy, InvoiceSchedule
-from invoicing.models.policies import UNPRICED_CHOICES
+from invoicing.models.policies import PERIOD_LABELS, UNPRICED_CHOICES
 
 
 class UnpricedChoice:

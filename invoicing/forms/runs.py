@@ -8,53 +8,36 @@ from typing import Any, cast
 
 from django import forms
 
-from invoicing.billing import GROUPING_MODES, BillingOptionsError
-from invoicing.billing.periods import PRESETS
-from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
-from invoicing.models.policies import UNPRICED_CHOICES, UNPRICED_HELP
+from invoicing.billing import BillingOptionsError
+from invoicing.models.policies import (
+    DIRECTION_CHOICES,
+    GROUPING_CHOICES,
+    INCREMENT_CHOICES,
+    LEVEL_CHOICES,
+    PERIOD_CHOICES,
+    UNPRICED_CHOICES,
+    UNPRICED_HELP,
+)
 from invoicing.selectors import billing_context as billing_inputs
-
-PERIOD_LABELS = {
-    "this_month": "This month",
-    "last_month": "Last month",
-    "this_week": "This week",
-    "last_week": "Last week",
-    "custom": "Custom dates",
-}
-GROUPING_LABELS = {
-    "detailed": "Detailed: one line per time entry",
-    "service": "By service",
-    "project": "By project",
-    "team_member": "By team member",
-    "day": "By day",
-    "single": "Single line",
-}
 
 
 class RunOptionsForm(forms.Form):
     """Period, grouping and rounding of one run; defaults come from the business's policy."""
 
-    period = forms.ChoiceField(choices=[(preset, PERIOD_LABELS[preset]) for preset in PRESETS])
+    period = forms.ChoiceField(choices=PERIOD_CHOICES)
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    grouping = forms.ChoiceField(choices=[(mode, GROUPING_LABELS[mode]) for mode in GROUPING_MODES])
+    grouping = forms.ChoiceField(choices=GROUPING_CHOICES)
     rounding_increment = forms.TypedChoiceField(
         coerce=int,
-        choices=[
-            (minutes, "No rounding" if minutes == 0 else f"{minutes} minutes")
-            for minutes in INCREMENTS_MINUTES
-        ],
-        label="Round to",
+        choices=INCREMENT_CHOICES,
+        label="Rounding increment",
         error_messages={
             "invalid_choice": "Choose a rounding increment of 0, 1, 6, 10, 15, 30 or 60 minutes."
         },
     )
-    rounding_direction = forms.ChoiceField(
-        choices=[(direction, direction.capitalize()) for direction in DIRECTIONS]
-    )
-    rounding_level = forms.ChoiceField(
-        choices=[(level, f"Per {level}") for level in LEVELS], label="Round"
-    )
+    rounding_direction = forms.ChoiceField(choices=DIRECTION_CHOICES)
+    rounding_level = forms.ChoiceField(choices=LEVEL_CHOICES, label="Rounding level")
     unpriced = forms.ChoiceField(
         label="Unpriced time",
         choices=UNPRICED_CHOICES,

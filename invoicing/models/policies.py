@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.template.defaultfilters import pluralize
 
 from connections.models import ConnectedBusiness
 from invoicing.billing.options import GROUPING_MODES, UNPRICED_HOLD, UNPRICED_LEAVE, UNPRICED_ZERO
@@ -13,13 +14,32 @@ from invoicing.models.fields import RateField
 
 __all__ = ["BillingPolicy", "InvoiceSchedule", "RateRule"]
 
-GROUPING_CHOICES = [(mode, mode.replace("_", " ").capitalize()) for mode in GROUPING_MODES]
+# One name per option on the preview form, the schedule and the billing defaults.
+GROUPING_LABELS = {
+    "detailed": "Detailed: one line per time entry",
+    "service": "By service",
+    "project": "By project",
+    "team_member": "By team member",
+    "day": "By day",
+    "single": "Single line",
+}
+PERIOD_LABELS = {
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_week": "This week",
+    "last_week": "Last week",
+    "custom": "Custom dates",
+}
+DIRECTION_LABELS = {"up": "Up", "nearest": "To the nearest", "down": "Down"}
+LEVEL_LABELS = {"entry": "Per time entry", "line": "Per invoice line"}
+GROUPING_CHOICES = [(mode, GROUPING_LABELS[mode]) for mode in GROUPING_MODES]
 INCREMENT_CHOICES = [
-    (minutes, "No rounding" if minutes == 0 else f"{minutes} min") for minutes in INCREMENTS_MINUTES
+    (minutes, "No rounding" if minutes == 0 else f"{minutes} minute{pluralize(minutes)}")
+    for minutes in INCREMENTS_MINUTES
 ]
-DIRECTION_CHOICES = [(direction, direction.capitalize()) for direction in DIRECTIONS]
-LEVEL_CHOICES = [(level, f"Per {level}") for level in LEVELS]
-PERIOD_CHOICES = [(preset, preset.replace("_", " ").capitalize()) for preset in PRESETS]
+DIRECTION_CHOICES = [(direction, DIRECTION_LABELS[direction]) for direction in DIRECTIONS]
+LEVEL_CHOICES = [(level, LEVEL_LABELS[level]) for level in LEVELS]
+PERIOD_CHOICES = [(preset, PERIOD_LABELS[preset]) for preset in PRESETS]
 # The same words on the preview form, the schedule and the billing defaults.
 UNPRICED_CHOICES = [
     (UNPRICED_HOLD, "Hold back a client's draft until its unpriced time has a rate"),

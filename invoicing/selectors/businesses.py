@@ -298,6 +298,7 @@ class TimeEntryFilters:
     client_id: int | None = None
     project_id: int | None = None
     billed: bool | None = None
+    billable: bool | None = None
     period: Period | None = None
 
 
@@ -312,6 +313,8 @@ def time_entries_for(business: ConnectedBusiness, filters: TimeEntryFilters) -> 
         entries = entries.filter(project_freshbooks_id=filters.project_id)
     if filters.billed is not None:
         entries = entries.filter(billed=filters.billed)
+    if filters.billable is not None:
+        entries = entries.filter(billable=filters.billable)
     if filters.period is not None:
         start_utc, end_utc = period_bounds_utc(filters.period, business.timezone or None)
         entries = entries.filter(started_at__gte=start_utc, started_at__lt=end_utc)

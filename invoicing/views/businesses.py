@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from connections.selectors import (
-    business_for_user,
     business_health,
     business_identity_is_active,
     business_is_connected,
@@ -84,17 +83,23 @@ def _invoice_links(business) -> dict[str, str]:
     }
 
 
-def _with_run_links(runs, business) -> list:
+def _with_run_links(runs, business, *, linked: bool = True) -> list:
     runs = list(runs)
     for run in runs:
-        run.url = reverse("invoices:run", kwargs={"business_pk": business.pk, "run_pk": run.pk})
+        run.url = (
+            reverse("invoices:run", kwargs={"business_pk": business.pk, "run_pk": run.pk})
+            if linked
+            else None
+        )
     return runs
 
 
 @login_required
 @require_GET
 def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
-    business = business_for_user(request.user, business_pk)
+    # A disconnected business keeps a read-only page: its history, no actions.
+    business = owned_business_for_user(request.user, business_pk)
+    connected = business_is_connected(business)
     today = today_in_zone(timezone.now(), business.timezone or None)
     unbilled = selectors.unbilled_by_client(business, today=today)
     clients = selectors.client_names(business)
@@ -102,9 +107,12 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
     filter_form = TimeEntryFilterForm(
         request.GET or None, clients=clients, projects=projects, today=today
     )
-    page = Paginator(
-        selectors.time_entries_for(business, filter_form.filters()), ENTRIES_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    filter_error = filter_form.is_bound and not filter_form.is_valid()
+    # A filter with an error shows no entries: an unfiltered list below it would read as the answer.
+    entries = selectors.time_entries_for(business, filter_form.filters())
+    if filter_error:
+        entries = entries.none()
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     for entry in page:
         entry.client_name = clients.get(entry.client_freshbooks_id, "")
         entry.project_title = projects.get(entry.project_freshbooks_id, "")
@@ -115,22 +123,30 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
         "invoicing/business_detail.html",
         {
             "business": business,
-            "health": business_health(business, business.connection.identity),
+            "connected": connected,
+            "health": business_health(business, business.connection.identity)
+            if connected
+            else None,
             "unbilled": unbilled,
             "unbilled_hours_total": sum(row.hours for row in unbilled),
             "unbilled_amounts": selectors.totals_by_currency(unbilled),
             "chart": unbilled_chart(unbilled),
             "filter_form": filter_form,
+            "filter_error": filter_error,
             "entries_page": page,
             "sync_runs": selectors.recent_sync_runs(business),
-            "invoice_runs": _with_run_links(run_selectors.recent_invoice_runs(business), business),
+            "invoice_runs": _with_run_links(
+                run_selectors.recent_invoice_runs(business), business, linked=connected
+            ),
             "previews": _with_run_links(
                 preview_selectors.open_previews(business, limit=PREVIEWS_LISTED), business
-            ),
-            "invoice_links": _invoice_links(business),
-            "issues": issues_for_business(business),
+            )
+            if connected
+            else [],
+            "invoice_links": _invoice_links(business) if connected else {},
+            "issues": issues_for_business(business) if connected else [],
         },
-        status=400 if filter_form.is_bound and not filter_form.is_valid() else 200,
+        status=400 if filter_error else 200,
     )
 
 

@@ -40,8 +40,8 @@ def test_sync_actions_queue_one_run_per_connected_business(admin_client, action,
 
     run = SyncRun.objects.get()
     assert (run.business, run.kind, run.trigger) == (connected, kind, "admin")
-    assert "Queued a sync of 1 businesses." in notes
-    assert "1 selected businesses are no longer connected and were left alone." in notes
+    assert "Queued a sync of 1 business." in notes
+    assert "1 selected business is no longer connected and was left alone." in notes
 
 
 def test_reregistering_webhooks_creates_a_subscription_per_event(admin_client):
@@ -53,7 +53,7 @@ def test_reregistering_webhooks_creates_a_subscription_per_event(admin_client):
         WebhookSubscription.objects.filter(business=business).values_list("event", flat=True)
     )
     assert events == set(webhook_events())
-    assert "Re-registering webhooks of 1 businesses." in notes
+    assert "Re-registering webhooks of 1 business." in notes
 
 
 def test_refreshing_an_identity_rotates_its_tokens_at_freshbooks(admin_client, use_sandbox):

@@ -99,15 +99,36 @@ def test_denying_on_the_consent_page_connects_nothing(client, use_sandbox, perso
     assert not FreshBooksIdentity.objects.exists()
 
 
-def test_a_code_is_exchanged_once_and_a_replayed_callback_is_refused(client, use_sandbox, person):
+def test_a_code_is_exchanged_once_and_a_reloaded_callback_says_already_connected(
+    client, use_sandbox, person
+):
+    user, _seeded = person
+    client.force_login(UserFactory())
+    authorize_url = client.post(reverse("connections:connect"))["Location"]
+    location = consent(authorize_url, email=user["email"])
+    first = back_to_app(client, location)
+    assert first.status_code == 302
+    use_sandbox.control.reset_calls()
+
+    replay = back_to_app(client, location)
+
+    assert replay.status_code == 302
+    assert replay["Location"] == first["Location"]  # the business picker
+    assert "already connected" in client.get(replay["Location"]).content.decode()
+    assert use_sandbox.control.calls().get(TOKEN_ROUTE, 0) == 0
+
+
+def test_a_callback_replayed_in_another_session_is_refused(client, use_sandbox, person):
     user, _seeded = person
     client.force_login(UserFactory())
     authorize_url = client.post(reverse("connections:connect"))["Location"]
     location = consent(authorize_url, email=user["email"])
     assert back_to_app(client, location).status_code == 302
     use_sandbox.control.reset_calls()
+    other = client.__class__()
+    other.force_login(UserFactory())
 
-    replay = back_to_app(client, location)
+    replay = back_to_app(other, location)
 
     assert replay.status_code == 400
     assert use_sandbox.control.calls().get(TOKEN_ROUTE, 0) == 0

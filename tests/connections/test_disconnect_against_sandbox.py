@@ -65,7 +65,11 @@ def test_disconnect_removes_our_callbacks_revokes_access_and_keeps_local_data(
     business = ConnectedBusiness.objects.get(pk=connected.business.pk)
     assert business.active is False
     assert TimeEntry.objects.filter(business=business).count() == 1
-    assert client.get(reverse("dashboard")).content.decode().count(business.name) == 0
+    live, _, history = (
+        client.get(reverse("dashboard")).content.decode().partition('id="disconnected"')
+    )
+    assert business.name not in live
+    assert business.name in history  # kept, readable under "Disconnected"
 
 
 def test_disconnect_can_delete_the_synced_data(client, use_sandbox, connected):

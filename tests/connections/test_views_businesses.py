@@ -1,5 +1,7 @@
 """Picking businesses, disconnecting, and tenant isolation of every URL that takes an id."""
 
+import re
+
 import pytest
 import responses
 from django.conf import settings
@@ -36,8 +38,9 @@ def test_the_picker_lists_every_membership_and_explains_client_only_ones(client,
 
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("Alpha Design", "Beta Build", "Client Co", "ACC101", "business_partner"):
+    for text in ("Alpha Design", "Beta Build", "Client Co", "ACC101", "Partner"):
         assert text in html
+    assert "business_partner" not in html
     assert "You are a client of this business in FreshBooks" in html
     assert html.count("disabled") == 1
 
@@ -152,3 +155,31 @@ def test_the_dashboard_shows_a_reconnect_banner_when_access_was_lost(client):
 
     assert "FreshBooks access was lost" in html
     assert "Reconnect FreshBooks" in html
+
+
+def test_after_a_disconnect_the_picker_ticks_the_businesses_connected_before(client, connection):
+    url = reverse("connections:businesses", args=[connection.pk])
+    ConnectedBusiness.objects.create(
+        connection=connection, business_id=102, account_id="ACC102", name="Beta", active=False
+    )
+
+    html = client.get(url).content.decode()
+
+    assert re.search(r'id="business-102"\s+checked', html)
+    assert not re.search(r'id="business-101"\s+checked', html)
+    assert "The businesses you had connected before are ticked" in html
+
+
+def test_a_business_removed_while_others_stay_is_not_ticked_again(client, connection):
+    url = reverse("connections:businesses", args=[connection.pk])
+    ConnectedBusiness.objects.create(
+        connection=connection, business_id=101, account_id="ACC101", name="Alpha", active=True
+    )
+    ConnectedBusiness.objects.create(
+        connection=connection, business_id=102, account_id="ACC102", name="Beta", active=False
+    )
+
+    html = client.get(url).content.decode()
+
+    assert re.search(r'id="business-101"\s+checked', html)
+    assert not re.search(r'id="business-102"\s+checked', html)

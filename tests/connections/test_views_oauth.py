@@ -8,6 +8,7 @@ import pytest
 import responses
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from connections.models import Connection, FreshBooksIdentity
 from tests.factories import UserFactory
@@ -154,11 +155,27 @@ def test_a_state_works_once(user_client, freshbooks):
     url = reverse("connections:oauth_callback")
     assert user_client.get(url, {"code": "c", "state": state}).status_code == 302
 
+    replay = user_client.get(url, {"code": "c", "state": state}, follow=True)
+
+    # A reload of the callback page: the connection exists, so the picker says so.
+    connection = Connection.objects.get()
+    assert replay.redirect_chain == [(reverse("connections:businesses", args=[connection.pk]), 302)]
+    assert "already connected" in replay.content.decode()
+    assert len([c for c in freshbooks.calls if c.request.url.endswith("/token")]) == 1
+
+
+def test_a_used_state_whose_connection_was_disconnected_is_refused(user_client, freshbooks):
+    freshbooks.post(f"{freshbooks.api_url}/auth/oauth/token", json=token_body())
+    freshbooks.get(f"{freshbooks.api_url}/auth/api/v1/users/me", json=ME_BODY)
+    state = start_flow(user_client)
+    url = reverse("connections:oauth_callback")
+    user_client.get(url, {"code": "c", "state": state})
+    Connection.objects.update(disconnected_at=timezone.now())
+
     replay = user_client.get(url, {"code": "c", "state": state})
 
     assert replay.status_code == 400
     assert b"already used" in replay.content
-    assert len([c for c in freshbooks.calls if c.request.url.endswith("/token")]) == 1
 
 
 def test_an_expired_state_is_refused(user_client, freshbooks):

@@ -128,19 +128,23 @@ def test_each_connection_offers_add_remove_and_disconnect(client):
     assert "No business connected yet" in html and "Choose businesses" in html
 
 
-def test_only_the_users_own_connections_and_live_businesses_are_listed(client):
+def test_only_the_users_own_businesses_are_listed_and_disconnected_ones_apart(client):
     mine = ConnectedBusinessFactory(name="Mine Ltd")
     ConnectedBusinessFactory(name="Someone Else Inc")
-    ConnectedBusinessFactory(connection=mine.connection, name="Removed Co", active=False)
+    removed = ConnectedBusinessFactory(connection=mine.connection, name="Removed Co", active=False)
     gone = ConnectionFactory(user=mine.connection.user, disconnected_at=timezone.now())
-    ConnectedBusinessFactory(connection=gone, name="Disconnected LLC")
+    disconnected = ConnectedBusinessFactory(connection=gone, name="Disconnected LLC")
     client.force_login(mine.connection.user)
 
     html = dashboard_html(client)
 
-    assert "Mine Ltd" in html
-    for hidden in ("Someone Else Inc", "Removed Co", "Disconnected LLC"):
-        assert hidden not in html
+    live, _, history = html.partition('id="disconnected"')
+    assert "Mine Ltd" in live
+    assert "Someone Else Inc" not in html
+    for business in (removed, disconnected):
+        assert business.name not in live
+        assert f'data-disconnected-business="{business.pk}"' in history
+        assert reverse("invoicing:business", args=[business.pk]) in history
 
 
 def test_the_dashboard_needs_a_login(client):

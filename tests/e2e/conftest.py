@@ -107,3 +107,13 @@ class Screenshots:
 @pytest.fixture
 def screenshots(browser_page, request) -> Screenshots:
     return Screenshots(browser_page, request.node.name.removeprefix("test_")[:60])
+
+
+@pytest.fixture
+def page_checks(browser_page, request):
+    """Wording, axe-core and a phone-width screenshot for each page the journey visits."""
+    from tests.e2e.checks import PageChecks
+
+    return PageChecks(
+        browser_page, SCREENSHOTS, request.node.name.removeprefix("test_")[:40].replace("_", "-")
+    )

@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import DraftInvoice, InvoiceRun
+from tests.e2e.checks import NO_CHECKS
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -39,37 +40,43 @@ def expected_unbilled_hours(sandbox, business_id: int) -> Decimal:
     return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
 
 
-def sign_up_and_confirm(page, base_url: str, mailoutbox, shots, email: str) -> None:
+def sign_up_and_confirm(
+    page, base_url: str, mailoutbox, shots, email: str, checks=NO_CHECKS
+) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    assert page.locator("[data-product-pitch]").inner_text().count("\n") >= 1  # two lines
+    checks.check("sign in")
     page.goto(f"{base_url}/accounts/signup/")
     page.fill("input[name=email]", email)
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
     shots.take("sign up")
+    checks.check("sign up")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
     shots.take("check your email")
+    checks.check("check your email")
 
     [message] = [mail for mail in mailoutbox if email in mail.to]
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
     page.goto(link)
+    checks.check("confirm email")
     page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/login/"))
-
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
+    # Confirming the address signs the new user in: straight to the dashboard.
     page.wait_for_url(re.compile(r"/dashboard/$"))
 
 
-def connect_business(page, sandbox, shots, person: dict, business: dict) -> None:
+def connect_business(page, sandbox, shots, person: dict, business: dict, checks=NO_CHECKS) -> None:
     assert page.get_by_text("Connect FreshBooks to start").is_visible()
     shots.take("dashboard empty")
+    checks.check("dashboard empty")
     page.get_by_role("button", name="Connect FreshBooks").click()
     page.wait_for_url(re.compile(re.escape(sandbox.url) + r"/oauth/authorize"))
     page.select_option("#email", person["email"])
     shots.take("freshbooks consent")
     page.click("#allow")
     page.wait_for_url(re.compile(r"/connections/\d+/businesses/$"))
+    checks.check("pick businesses")
     page.check(f"#business-{business['business_id']}")
     shots.take("pick businesses")
     page.get_by_role("button", name="Save").click()
@@ -78,6 +85,7 @@ def connect_business(page, sandbox, shots, person: dict, business: dict) -> None
     assert page.get_by_text("1 business connected.").is_visible()
     page.get_by_label("Standard rate per hour").fill("95")
     shots.take("standard rate question")
+    checks.check("standard rate question")
     page.get_by_role("button", name="Save rate").click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
     assert page.get_by_text("set to 95.00 per hour").is_visible()

@@ -64,7 +64,7 @@ def wait_until_every_row_is_done(page) -> None:
 
 
 def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews_first(
-    running_app, app_sandbox, browser_page, screenshots, settings
+    running_app, app_sandbox, browser_page, screenshots, page_checks, settings
 ):
     page, shots, base_url = browser_page, screenshots, running_app.url
     settings.FRESHBOOKS_INVOICE_URL_TEMPLATE = (
@@ -157,6 +157,7 @@ def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews
     page.fill("#id_reason", "The client wants one line")
     page.select_option("#id_grouping", "single")
     both_sizes(page, shots, "re-bill form")
+    page_checks.check("re-bill form")
     page.get_by_role("button", name="Preview the replacement").click()
     page.wait_for_url(re.compile(r"/invoices/runs/\d+/$"))
 
@@ -170,6 +171,7 @@ def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews
     ]
     assert old_invoice["vis_state"] == 0  # still a live draft in FreshBooks
     both_sizes(page, shots, "re-bill replacement preview")
+    page_checks.check("re-bill replacement preview")
 
     page.get_by_role("button", name="Void and create the replacement").click()
     page.wait_for_url(re.compile(r"/invoices/runs/\d+/$"))
@@ -189,3 +191,4 @@ def test_rows_update_live_the_invoice_opens_in_the_sandbox_and_a_rebill_previews
     assert {line["name"] for line in lines} == {"Professional services"}  # one line per rate
     [previewed] = InvoiceRun.objects.get(replaces_draft=first).preview["drafts"]
     assert replacement.freshbooks_total == replacement.total == Decimal(previewed["total"])
+    page_checks.assert_clean()

@@ -23,7 +23,7 @@ SYNC_TIMEOUT_MS = 180_000
 
 
 def test_a_rate_changed_after_the_preview_shows_what_changed_and_creates_nothing_until_confirmed(
-    running_app, app_sandbox, browser_page, screenshots, mailoutbox
+    running_app, app_sandbox, browser_page, screenshots, page_checks, mailoutbox
 ):
     page, shots, base_url = browser_page, screenshots, running_app.url
     seeded = app_sandbox.control.seed(time_entries=160, months=2, billed_fraction=0.1, clients=8)
@@ -99,6 +99,7 @@ def test_a_rate_changed_after_the_preview_shows_what_changed_and_creates_nothing
         if invoice.get("vis_state", 0) == 0
     ]
     shots.take("changed since the preview")
+    page_checks.check("changed since the preview")
     page.set_viewport_size({"width": 390, "height": 844})
     shots.take("changed since the preview on a phone")
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -127,3 +128,4 @@ def test_a_rate_changed_after_the_preview_shows_what_changed_and_creates_nothing
         .exists()
     )
     shots.take("drafts created")
+    page_checks.assert_clean()

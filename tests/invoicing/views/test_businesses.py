@@ -90,11 +90,23 @@ def test_another_users_business_is_a_404(client, route, method):
     assert not SyncRun.objects.exists()
 
 
-def test_a_removed_business_page_is_a_404(client, business):
+def test_a_removed_business_page_stays_readable_without_actions(client, business):
     business.active = False
     business.save()
 
-    assert client.get(reverse("invoicing:business", args=[business.pk])).status_code == 404
+    response = client.get(reverse("invoicing:business", args=[business.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Disconnected." in html and "read-only" in html
+    assert reverse("invoicing:sync_now", args=[business.pk]) not in html
+    assert "Create draft invoices" not in html
+
+
+def test_another_users_removed_business_is_a_404(client, business):
+    other = ConnectedBusinessFactory(active=False)
+
+    assert client.get(reverse("invoicing:business", args=[other.pk])).status_code == 404
 
 
 def test_the_admin_action_queues_syncs(admin_client):
