@@ -36,7 +36,7 @@ def test_sign_up_connect_sync_and_create_drafts_in_the_browser(
     business = next(b for b in seeded["businesses"] if not b["client_only"])
     person = next(u for u in seeded["users"] if u["identity_id"] == business["owner_identity_id"])
 
-    sign_up_and_confirm(page, base_url, mailoutbox, shots, "owner@example.com", checks)
+    sign_up_and_confirm(page, base_url, mailoutbox, shots, "every-page@example.com", checks)
     connect_business(page, app_sandbox, shots, person, business, checks)
     shots.take("dashboard connected")
 
