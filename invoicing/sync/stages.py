@@ -308,8 +308,7 @@ def sync_time_entries(context: SyncContext) -> None:
 
 
 def _walk_if_granted(context: SyncContext, stage: str, next_stage: str, **walk) -> None:
-    """A connection made before expenses and taxes were synced lacks their scopes: FreshBooks
-    answers 403, and the run goes on without them, saying why (a reconnect grants them)."""
+    """Connections made before expenses and taxes were synced lack their scopes (403): go on."""
     try:
         _walk(context, stage, **walk)
     except PermissionDenied:
@@ -359,8 +358,7 @@ def sync_expenses(context: SyncContext) -> None:
 
 
 def sync_deleted_expenses(context: SyncContext) -> None:
-    """Expenses deleted since the last sync (FreshBooks lists them apart); a full sync's
-    finalize deactivates every expense it did not list instead."""
+    """Deleted since the last sync (listed apart); a full sync's finalize deactivates instead."""
     if not context.full:
         _expenses(context, "deleted_expenses", "finalize", deleted=True)
 
