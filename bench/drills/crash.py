@@ -22,7 +22,7 @@ changes before its recorded expiry. A dead holder's row keeps its token and expi
 worker claims it, which lease_claim allows only after that expiry: a new token whose claim instant
 (its expiry less one lease) is not before the recorded expiry is a takeover.
 
-Small: 6 runs, 3 kills. Full: 50 runs, 10 kills.
+Small: 16 runs, 2 kills. Full: 50 runs, 10 kills.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def sizes(full: bool) -> dict[str, int]:
         return {"runs": 4, "kills": 1, "entries": 300, "latency_ms": 200}
     if full:
         return {"runs": 50, "kills": 10, "entries": 4000, "latency_ms": 200}
-    return {"runs": 8, "kills": 2, "entries": 700, "latency_ms": 200}
+    return {"runs": 16, "kills": 2, "entries": 1400, "latency_ms": 200}
 
 
 def in_flight(business) -> dict[int, tuple[str, datetime]]:
