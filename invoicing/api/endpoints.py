@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import NinjaAPI, Path, Query, Status
@@ -223,14 +223,20 @@ def hours_list(
     return Status(200, {"items": [hours_out(row) for row in rows], "next_cursor": next_cursor})
 
 
+EARLIEST_FILTER = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_FILTER = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def _checked(value: datetime | None) -> datetime | None:
-    """Dates PostgreSQL cannot hold are clamped to the range hours may have."""
+    """Dates PostgreSQL cannot hold are clamped to the range hours may have, in UTC: an offset
+    beyond PostgreSQL's ±15:59 (ISO 8601 allows up to ±23:59) would fail the query."""
     if value is None:
         return None
-    return min(
-        max(value, datetime(1970, 1, 1, tzinfo=value.tzinfo)),
-        datetime(2200, 1, 1, tzinfo=value.tzinfo),
-    )
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved past the calendar by its offset
+        return EARLIEST_FILTER if value.year < 2000 else LATEST_FILTER
+    return min(max(in_utc, EARLIEST_FILTER), LATEST_FILTER)
 
 
 @api.delete("/hours/{entry_id}", response={204: None, **ERRORS}, tags=["hours"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
@@ -55,7 +56,8 @@ def _columns(entry: HoursInput) -> dict:
         "project_freshbooks_id": entry.project_id,
         "service_freshbooks_id": entry.service_id,
         "identity_id": entry.team_member_id,
-        "started_at": entry.started_at,
+        # In UTC: an offset PostgreSQL cannot hold (beyond ±15:59, which ISO 8601 allows) is no 500.
+        "started_at": entry.started_at.astimezone(UTC),
         "duration_seconds": entry.duration_seconds,
         "billable": entry.billable,
         "note": entry.note,

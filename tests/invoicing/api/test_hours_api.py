@@ -220,3 +220,24 @@ def test_two_concurrent_requests_with_one_external_id_make_one_row(world):
 
     assert statuses == [200, 200]
     assert TimeEntry.objects.filter(external_id="ext-1").count() == 1
+
+
+@pytest.mark.parametrize(
+    "started_before",
+    ["4148-12-25T23:56:21-17:55", "2026-05-05T00:00:00-17:55", "0001-01-01T00:00+23:59"],
+)
+def test_listing_with_offsets_postgresql_cannot_hold_is_no_500(world, started_before):
+    """Found by the schema fuzz: an offset beyond PostgreSQL's ±15:59 reached the query."""
+    push(world, entry())
+
+    response = world.get("/hours", started_before=started_before)
+
+    assert response.status_code == 200, response.content
+
+
+def test_a_start_with_an_offset_postgresql_cannot_hold_is_stored_in_utc(world):
+    response = push(world, entry(start="2026-05-04T09:00:00-17:55"))
+
+    assert response.status_code == 200, response.content
+    row = TimeEntry.objects.get(external_id="ext-1")
+    assert row.started_at.isoformat() == "2026-05-05T02:55:00+00:00"
