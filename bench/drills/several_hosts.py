@@ -186,6 +186,15 @@ def drill(*, full: bool) -> DrillResult:
                 alive=[web, cut_worker, other_worker, beat],
             )
             world.sandbox.control.clear_faults()
+            # The other host may have taken every later draft while the cut one reconnected to the
+            # broker; beat's sweeps keep coming, so a host that rejoined soon runs one of them.
+            wait_for(
+                lambda: tasks_done_since(cut_worker, restore_offset) > 0,
+                timeout=180,
+                interval=0.5,
+                message="the cut host to run a task again",
+                alive=[web, cut_worker, other_worker, beat],
+            )
             rejoined_tasks = tasks_done_since(cut_worker, restore_offset)
             sync.refresh_from_db()
             figures = invoice_invariants(world.sandbox, business)
