@@ -6,7 +6,17 @@ The project mounts `urlpatterns` at `businesses/` and `invoice_urlpatterns` at
 
 from django.urls import path
 
-from invoicing.views import businesses, defaults, drafts, hours, imports, previews, rates, runs
+from invoicing.views import (
+    businesses,
+    defaults,
+    drafts,
+    hours,
+    imports,
+    previews,
+    rates,
+    runs,
+    taxes,
+)
 
 app_name = "invoicing"
 
@@ -52,6 +62,12 @@ urlpatterns = [
         "<int:business_pk>/rates/rules/<int:rule_pk>/delete/",
         rates.rate_rule_delete_view,
         name="rate_rule_delete",
+    ),
+    path("<int:business_pk>/rates/taxes/", taxes.tax_default_set, name="tax_default_set"),
+    path(
+        "<int:business_pk>/rates/taxes/<int:default_pk>/remove/",
+        taxes.tax_default_remove,
+        name="tax_default_remove",
     ),
 ]
 

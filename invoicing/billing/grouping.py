@@ -8,9 +8,9 @@
 | day         | day and rate         | date / services worked                       |
 | single      | rate                 | "Professional services" / date range, hours  |
 
-A line never mixes rates. Entries lacking the grouping dimension share one line per rate named
-e.g. "Time without a service". Lines are ordered chronologically for `detailed` and `day`, and by
-name then rate otherwise.
+A line never mixes rates, nor taxes (`PricedEntry.taxes`, from the local tax defaults). Entries
+lacking the grouping dimension share one line per rate named e.g. "Time without a service". Lines
+are ordered chronologically for `detailed` and `day`, and by name then rate otherwise.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from invoicing.billing.errors import BillingOptionsError
 from invoicing.billing.inputs import TimeEntryFacts
 from invoicing.billing.money import hours_from_seconds, line_amount
 from invoicing.billing.rounding import RoundingPolicy, round_seconds, spread_seconds
+from invoicing.billing.taxes import NO_TAX, LineTaxes
 
 GENERIC_LINE_NAME = "Professional services"
 
@@ -39,6 +40,7 @@ class PricedEntry:
     service_name: str | None
     project_title: str | None
     team_member_name: str | None
+    taxes: LineTaxes = NO_TAX
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class LinePlan:
     raw_seconds: int
     first_date: date
     last_date: date
+    taxes: LineTaxes = NO_TAX
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,10 @@ def build_lines(
     if grouping not in _MODES:
         raise BillingOptionsError("grouping", f"Unknown grouping {grouping!r}.")
     mode = _MODES[grouping]
-    groups: dict[tuple[Hashable, Decimal], list[PricedEntry]] = {}
+    groups: dict[tuple[Hashable, Decimal, LineTaxes], list[PricedEntry]] = {}
     for priced in sorted(entries, key=lambda item: item.entry.id):
-        groups.setdefault((mode.group_key(priced), priced.rate), []).append(priced)
+        key = (mode.group_key(priced), priced.rate, priced.taxes)
+        groups.setdefault(key, []).append(priced)
     planned = [(_line(members, mode, rounding), members) for members in groups.values()]
     planned.sort(key=_chronological_order if mode.chronological else _name_order)
     return [line for line, _ in planned]
@@ -116,6 +120,7 @@ def _line(members: list[PricedEntry], mode: _Mode, rounding: RoundingPolicy) -> 
         raw_seconds=sum(raw.values()),
         first_date=min(item.local_date for item in members),
         last_date=max(item.local_date for item in members),
+        taxes=members[0].taxes,
     )
 
 

@@ -2,7 +2,11 @@
 
 The result is what the preview renders and what the create-drafts service saves. A draft with
 a `blocked_reason` must not be created; its lines are still shown so the user sees what is held.
-`totals_by_currency` counts only drafts that will be created.
+`totals_by_currency` counts only drafts that will be created, taxes included.
+
+Taxes: each time line carries the taxes the local defaults give its entries (`TaxDefaults`,
+service over client over business); a draft's `totals` (subtotal, each tax, total) are computed by
+`invoice_totals` over `DraftPlan.taxed_lines()`, the one list every kind of line joins.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from invoicing.billing.eligibility import EntryAssessment, NotBilledReason, assess_entry
 from invoicing.billing.errors import BillingInputError
@@ -18,6 +23,13 @@ from invoicing.billing.grouping import LinePlan, PricedEntry, build_lines
 from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
 from invoicing.billing.options import UNPRICED_HOLD, BillingOptions
 from invoicing.billing.rates import RateFix, RateRule
+from invoicing.billing.taxes import (
+    NO_TAX_DEFAULTS,
+    InvoiceTotals,
+    TaxDefaults,
+    TaxedLine,
+    invoice_totals,
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,6 @@ class DraftPlan:
     client_name: str
     currency_code: str
     lines: tuple[LinePlan, ...]
-    total: Decimal
     entry_ids: tuple[int, ...]
     blocked_reason: str | None
     unique_key: str
@@ -52,6 +63,27 @@ class DraftPlan:
     @property
     def blocked(self) -> bool:
         return self.blocked_reason is not None
+
+    def taxed_lines(self) -> list[TaxedLine]:
+        """Every line of the draft as its totals count it (amount and taxes), in invoice order.
+
+        Time lines here; another kind of line (expense lines) is appended by extending this.
+        """
+        return [TaxedLine(line.amount, line.taxes) for line in self.lines]
+
+    @cached_property
+    def totals(self) -> InvoiceTotals:
+        """Subtotal, each tax and the total, as FreshBooks computes the created invoice."""
+        return invoice_totals(self.taxed_lines())
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.totals.subtotal
+
+    @property
+    def total(self) -> Decimal:
+        """What the invoice comes to, taxes included."""
+        return self.totals.total
 
 
 @dataclass(frozen=True)
@@ -83,11 +115,13 @@ def plan_drafts(
     options: BillingOptions,
     business: BusinessFacts,
     business_key: str,
+    taxes: TaxDefaults = NO_TAX_DEFAULTS,
 ) -> BillingPlan:
     """Decide every entry, then build one draft per client from the eligible ones.
 
     `business_key` identifies the connected business (e.g. its FreshBooks business id) and
     goes into each draft's `unique_key`, so planning the same entries twice gives the same key.
+    `taxes`: the local tax defaults that give each time line its taxes.
     """
     options.validate()
     if not business_key:
@@ -110,7 +144,7 @@ def plan_drafts(
         for entry in entry_list
     ]
     not_billed = tuple(_not_billed(item) for item in assessments if item.reason is not None)
-    drafts = _drafts(assessments, catalog, options, business, business_key)
+    drafts = _drafts(assessments, catalog, options, business, business_key, taxes)
     totals: dict[str, Decimal] = {}
     for draft in drafts:
         if not draft.blocked:
@@ -144,13 +178,18 @@ def _drafts(
     options: BillingOptions,
     business: BusinessFacts,
     business_key: str,
+    taxes: TaxDefaults,
 ) -> tuple[DraftPlan, ...]:
     eligible_by_client: dict[int, list[PricedEntry]] = {}
     blocking_by_client: dict[int, list[EntryAssessment]] = {}
+    tax_problems_by_client: dict[int, set[str]] = {}
     for item in assessments:
         client_id = item.entry.client_id
         if item.eligible and client_id is not None:
-            eligible_by_client.setdefault(client_id, []).append(_priced(item, catalog))
+            eligible_by_client.setdefault(client_id, []).append(_priced(item, catalog, taxes))
+            problem = taxes.problem_for_line(client_id=client_id, service_id=item.entry.service_id)
+            if problem is not None:
+                tax_problems_by_client.setdefault(client_id, set()).add(problem)
         elif item.reason is not None and item.reason.unpriced and client_id is not None:
             blocking_by_client.setdefault(client_id, []).append(item)
 
@@ -169,16 +208,20 @@ def _drafts(
                 client_name=client.name,
                 currency_code=client.currency_code or business.currency_code,
                 lines=lines,
-                total=sum((line.amount for line in lines), Decimal("0.00")),
                 entry_ids=entry_ids,
-                blocked_reason=_blocked_reason(blocking, len(lines), options),
+                blocked_reason=_blocked_reason(
+                    blocking,
+                    len(lines),
+                    options,
+                    tax_problems=sorted(tax_problems_by_client.get(client_id, ())),
+                ),
                 unique_key=draft_unique_key(business_key, client_id, entry_ids),
             )
         )
     return tuple(sorted(drafts, key=lambda draft: (draft.client_name.casefold(), draft.client_id)))
 
 
-def _priced(item: EntryAssessment, catalog: Catalog) -> PricedEntry:
+def _priced(item: EntryAssessment, catalog: Catalog, taxes: TaxDefaults) -> PricedEntry:
     if item.rate is None or item.rate.rate is None:
         raise BillingInputError(f"time entry {item.entry.id} is eligible but has no rate")
     entry = item.entry
@@ -190,6 +233,7 @@ def _priced(item: EntryAssessment, catalog: Catalog) -> PricedEntry:
         service_name=catalog.service_name(entry.service_id),
         project_title=catalog.project_title(entry.project_id),
         team_member_name=catalog.team_member_name(entry.team_member_id),
+        taxes=taxes.for_line(client_id=entry.client_id, service_id=entry.service_id),
     )
 
 
@@ -198,7 +242,11 @@ IDS_LISTED = 5
 
 
 def _blocked_reason(
-    blocking: list[EntryAssessment], line_count: int, options: BillingOptions
+    blocking: list[EntryAssessment],
+    line_count: int,
+    options: BillingOptions,
+    *,
+    tax_problems: Iterable[str] = (),
 ) -> str | None:
     reasons = []
     for reason, words in (
@@ -223,6 +271,7 @@ def _blocked_reason(
             f"this draft would have {line_count} lines but FreshBooks takes at most "
             f"{options.max_lines} lines from time on one invoice; {advice}"
         )
+    reasons.extend(tax_problems)
     if not reasons:
         return None
     # Pages put it after "Held back", so it says only why: "2 time entries have no rate (…)".

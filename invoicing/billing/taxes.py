@@ -145,19 +145,57 @@ def invoice_totals(lines: Iterable[TaxedLine]) -> InvoiceTotals:
 class TaxDefaults:
     """Local tax settings (FreshBooks has none for time): per service, per client, per business.
 
-    The most specific wins: a service's taxes, else its client's, else the business's.
+    The most specific wins: a service's taxes, else its client's, else the business's. A default
+    naming a tax that cannot be applied (a percent over 100, negative or missing, or a tax deleted
+    in FreshBooks) is in ``unusable_*`` with the reason; it wins exactly as a usable one would, so
+    the time it covers is held back with that reason instead of being billed without its tax.
     """
 
     business: LineTaxes = NO_TAX
     by_client: dict[int, LineTaxes] = field(default_factory=dict)
     by_service: dict[int, LineTaxes] = field(default_factory=dict)
+    unusable_business: str | None = None
+    unusable_by_client: dict[int, str] = field(default_factory=dict)
+    unusable_by_service: dict[int, str] = field(default_factory=dict)
 
     def for_line(self, *, client_id: int | None, service_id: int | None) -> LineTaxes:
-        if service_id is not None and service_id in self.by_service:
-            return self.by_service[service_id]
-        if client_id is not None and client_id in self.by_client:
-            return self.by_client[client_id]
-        return self.business
+        return self._pick(client_id, service_id)[0]
+
+    def problem_for_line(self, *, client_id: int | None, service_id: int | None) -> str | None:
+        """Why the taxes that apply to this time cannot be charged (None: they can)."""
+        return self._pick(client_id, service_id)[1]
+
+    def _pick(self, client_id: int | None, service_id: int | None) -> tuple[LineTaxes, str | None]:
+        for key, usable, unusable in (
+            (service_id, self.by_service, self.unusable_by_service),
+            (client_id, self.by_client, self.unusable_by_client),
+        ):
+            if key is None:
+                continue
+            if key in unusable:
+                return NO_TAX, unusable[key]
+            if key in usable:
+                return usable[key], None
+        if self.unusable_business is not None:
+            return NO_TAX, self.unusable_business
+        return self.business, None
+
+
+NO_TAX_DEFAULTS = TaxDefaults()
+
+
+def line_taxes_of(taxes: Sequence[Tax]) -> LineTaxes:
+    """One or two chosen taxes as a line carries them; the compound flag comes from the taxes.
+
+    FreshBooks compounds a line's second tax (``compounded_tax``): a compound tax chosen with a
+    plain one goes second, and the line is compound when its second tax is.
+    """
+    if len(taxes) > 2:
+        raise BillingInputError("A line carries at most two taxes.")
+    ordered = sorted(taxes, key=lambda tax: tax.compound)  # stable: plain taxes first
+    first = ordered[0] if ordered else None
+    second = ordered[1] if len(ordered) > 1 else None
+    return LineTaxes(first=first, second=second, compound=second is not None and second.compound)
 
 
 def line_taxes_named(

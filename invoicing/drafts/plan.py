@@ -27,6 +27,7 @@ from invoicing.billing import (
     BillingPlan,
     DraftPlan,
 )
+from invoicing.billing.taxes import LineTaxes
 from invoicing.drafts.errors import (
     PreviewClosed,
     ReconnectRequired,
@@ -35,7 +36,7 @@ from invoicing.drafts.errors import (
 from invoicing.models import DraftEntry, DraftInvoice, DraftLine, InvoiceRun, TimeEntry
 from invoicing.selectors import billing_context as billing_inputs
 from invoicing.selectors.preview_changes import preview_changes
-from invoicing.selectors.previews import plan_for, snapshot_of
+from invoicing.selectors.previews import plan_for, snapshot_of, tax_totals_json
 from invoicing.sync.fresh import plan_inputs_refresh
 
 logger = logging.getLogger(__name__)
@@ -221,6 +222,21 @@ def _lock_business(business: ConnectedBusiness) -> None:
     )
 
 
+def line_tax_columns(taxes: LineTaxes) -> dict[str, Any]:
+    """A line's taxes as `DraftLine`'s columns."""
+    columns: dict[str, Any] = {"compounded_tax": taxes.compound}
+    for number, tax in ((1, taxes.first), (2, taxes.second)):
+        if tax is not None:
+            columns.update(
+                {
+                    f"tax_name{number}": tax.name[:40],
+                    f"tax_percent{number}": tax.percent,
+                    f"tax_number{number}": tax.number[:40],
+                }
+            )
+    return columns
+
+
 def _reserve(run: InvoiceRun, draft_plan: DraftPlan, rows: dict[int, TimeEntry]) -> DraftInvoice:
     draft = DraftInvoice.objects.create(
         run=run,
@@ -230,6 +246,8 @@ def _reserve(run: InvoiceRun, draft_plan: DraftPlan, rows: dict[int, TimeEntry])
         currency_code=draft_plan.currency_code,
         unique_key=draft_plan.unique_key,
         total=draft_plan.total,
+        subtotal=draft_plan.subtotal,
+        taxes=tax_totals_json(draft_plan.totals),
     )
     draft.reference = f"FBB-{draft.pk}-{draft_plan.unique_key[:8]}"
     draft.save(update_fields=["reference"])
@@ -245,6 +263,7 @@ def _reserve(run: InvoiceRun, draft_plan: DraftPlan, rows: dict[int, TimeEntry])
             rate_sources=list(line.rate_sources),
             raw_seconds=line.raw_seconds,
             billed_seconds=sum(line.billed_seconds.values()),
+            **line_tax_columns(line.taxes),
         )
         for position, line in enumerate(draft_plan.lines, start=1)
     )

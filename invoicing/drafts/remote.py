@@ -39,7 +39,8 @@ def invoice_payload(draft: DraftInvoice) -> dict[str, Any]:
 
 
 def invoice_lines(lines: Iterable[Any], currency_code: str) -> list[dict[str, Any]]:
-    """FreshBooks lines from anything with name, description, quantity and unit_cost."""
+    """FreshBooks lines from anything with name, description, quantity, unit_cost and taxes
+    (`LineTaxes`: `taxName1/taxAmount1`, `taxName2/taxAmount2`, `compounded_tax`)."""
     return [
         {
             "type": 0,
@@ -47,6 +48,7 @@ def invoice_lines(lines: Iterable[Any], currency_code: str) -> list[dict[str, An
             "description": line.description,
             "qty": str(line.quantity),
             "unit_cost": {"amount": str(line.unit_cost), "code": currency_code},
+            **line.taxes.payload(),
         }
         for line in lines
     ]

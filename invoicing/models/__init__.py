@@ -5,7 +5,8 @@
 - sync_runs: one sync of a business and its outcome;
 - policies: billing defaults, local rate rules, the invoice schedule;
 - runs: invoice runs, draft invoices, their lines and reserved time entries;
-- imports: CSV imports of hours from outside FreshBooks.
+- imports: CSV imports of hours from outside FreshBooks;
+- tax_defaults: the local taxes time lines carry, per business, client or service.
 """
 
 from invoicing.models.expenses import Expense, Tax
@@ -23,6 +24,7 @@ from invoicing.models.mirror import (
 from invoicing.models.policies import BillingPolicy, InvoiceSchedule, RateRule
 from invoicing.models.runs import DraftEntry, DraftInvoice, DraftLine, InvoiceRun
 from invoicing.models.sync_runs import SyncRun
+from invoicing.models.tax_defaults import TaxDefault
 
 __all__ = [
     "BillingPolicy",
@@ -42,6 +44,7 @@ __all__ = [
     "ServiceRate",
     "SyncRun",
     "Tax",
+    "TaxDefault",
     "TeamMember",
     "TimeEntry",
 ]

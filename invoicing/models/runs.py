@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from connections.models import ConnectedBusiness
+from invoicing.billing.taxes import LineTaxes, Tax
 from invoicing.models.fields import RateField
 from invoicing.models.policies import InvoiceSchedule
 
@@ -151,7 +152,12 @@ class DraftInvoice(models.Model):
     unique_key = models.CharField(max_length=64)
     # Written into the FreshBooks invoice (po_number and notes) so a lost response can be found.
     reference = models.CharField(max_length=40, blank=True)
+    # What the invoice comes to, taxes included; `subtotal` before taxes (None: planned before
+    # drafts carried taxes) and `taxes` each tax as the preview showed it:
+    # [{"name", "percent", "amount"}] (strings).
     total = models.DecimalField(max_digits=14, decimal_places=2)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    taxes = models.JSONField(default=list, blank=True)
     invoice_date = models.DateField(null=True, blank=True)
     freshbooks_invoice_id = models.BigIntegerField(null=True, blank=True)
     freshbooks_invoice_number = models.CharField(max_length=40, blank=True)
@@ -206,6 +212,14 @@ class DraftLine(models.Model):
     rate_sources = models.JSONField(default=list)
     raw_seconds = models.PositiveIntegerField()
     billed_seconds = models.PositiveIntegerField()
+    # The line's taxes as FreshBooks takes them (taxName1/taxAmount1, ...; percents).
+    tax_name1 = models.CharField(max_length=40, blank=True)
+    tax_percent1 = RateField(null=True, blank=True)
+    tax_number1 = models.CharField(max_length=40, blank=True)
+    tax_name2 = models.CharField(max_length=40, blank=True)
+    tax_percent2 = RateField(null=True, blank=True)
+    tax_number2 = models.CharField(max_length=40, blank=True)
+    compounded_tax = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["draft", "position"]
@@ -215,6 +229,16 @@ class DraftLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.quantity} × {self.unit_cost}"
+
+    @property
+    def taxes(self) -> LineTaxes:
+        """The line's taxes as the billing rules carry them (validated when it was planned)."""
+        first = second = None
+        if self.tax_percent1 is not None:
+            first = Tax(self.tax_name1, self.tax_percent1, self.tax_number1)
+        if first is not None and self.tax_percent2 is not None:
+            second = Tax(self.tax_name2, self.tax_percent2, self.tax_number2)
+        return LineTaxes(first=first, second=second, compound=self.compounded_tax)
 
 
 class DraftEntry(models.Model):

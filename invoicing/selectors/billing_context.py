@@ -34,6 +34,7 @@ from invoicing.billing import (
 )
 from invoicing.billing.inputs import CLIENT_ACTIVE, CLIENT_ARCHIVED, CLIENT_DELETED
 from invoicing.billing.periods import today_in_zone
+from invoicing.billing.taxes import NO_TAX_DEFAULTS, TaxDefaults
 from invoicing.models import (
     BillingPolicy,
     Client,
@@ -46,6 +47,7 @@ from invoicing.models import (
     TimeEntry,
 )
 from invoicing.models import RateRule as RateRuleRow
+from invoicing.selectors.tax_defaults import tax_defaults_for
 
 # Decision: a business without a currency in /me and a client without one bill in USD, the
 # currency FreshBooks itself defaults to; the preview shows the currency of every draft.
@@ -72,6 +74,8 @@ class BillingContext:
     rules: list[RateRule]
     business: BusinessFacts
     business_key: str
+    # The local tax defaults (previews and drafts); estimates of many businesses leave them out.
+    taxes: TaxDefaults = NO_TAX_DEFAULTS
 
 
 def billing_context_for(business: ConnectedBusiness) -> BillingContext:
@@ -80,6 +84,7 @@ def billing_context_for(business: ConnectedBusiness) -> BillingContext:
         rules=rate_rules_for(business),
         business=business_facts(business, billing_policy_of(business)),
         business_key=business_key(business),
+        taxes=tax_defaults_for(business),
     )
 
 
@@ -93,6 +98,7 @@ def billing_plan(
         options=options,
         business=context.business,
         business_key=context.business_key,
+        taxes=context.taxes,
     )
 
 

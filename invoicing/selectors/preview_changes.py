@@ -12,8 +12,8 @@ from invoicing.money_format import format_money
 def preview_changes(seen: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]:
     """The differences a user must see before drafts are created, client by client.
 
-    Compares what would be created: each client's draft (held back or not, currency, total) and
-    its lines (entries, hours, rate, amount, where the rate comes from). Returns
+    Compares what would be created: each client's draft (held back or not, currency, taxes,
+    total) and its lines (entries, hours, rate, amount, where the rate comes from, taxes). Returns
     [{"client_name", "changes": [sentence, ...]}], empty when nothing differs.
     """
     seen_drafts = {draft["client_id"]: draft for draft in seen.get("drafts", [])}
@@ -61,9 +61,28 @@ def _draft_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) 
             else "No longer held back: this draft will be created."
         )
     sentences.extend(_line_changes(before, after))
+    old_taxes, new_taxes = _draft_taxes(before), _draft_taxes(after)
+    if old_taxes != new_taxes:
+        sentences.append(f"Taxes {old_taxes} → {new_taxes}.")
     if Decimal(before["total"]) != Decimal(after["total"]):
         sentences.append(f"Total {_amount(before)} → {_amount(after)}.")
     return sentences
+
+
+def _draft_taxes(draft: dict[str, Any]) -> str:
+    """ "HST (13%) $13.00", "none" (previews made before taxes have none)."""
+    code = draft.get("currency_code")
+    parts = [
+        f"{tax['label']} {format_money(tax['amount'], code)}" for tax in draft.get("taxes") or []
+    ]
+    return ", ".join(parts) or "none"
+
+
+def _line_taxes(line: dict[str, Any]) -> str:
+    labels = list(line.get("taxes") or [])
+    if len(labels) == 2 and line.get("compound_tax"):
+        labels[1] += " compound"
+    return ", ".join(labels) or "no tax"
 
 
 def _hours(hours: str) -> str:
@@ -123,6 +142,8 @@ def _line_difference(old: dict[str, Any], new: dict[str, Any], code: str | None)
         parts.append(
             f"amount {format_money(old['amount'], code)} → {format_money(new['amount'], code)}"
         )
+    if _line_taxes(old) != _line_taxes(new):
+        parts.append(f"taxes {_line_taxes(old)} → {_line_taxes(new)}")
     if old.get("rate_sources") != new.get("rate_sources"):
         parts.append("rate now from " + "; ".join(new.get("rate_sources") or ["nowhere"]))
     if not parts:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from connections.models import ConnectedBusiness
 from invoicing.billing import BillingOptions, BillingPlan, Catalog, NotBilledReason, local_date
 from invoicing.billing.money import hours_from_seconds, rate_text
+from invoicing.billing.taxes import InvoiceTotals, LineTaxes, Tax
 from invoicing.models import InvoiceRun, TimeEntry
 from invoicing.selectors import billing_context as billing_inputs
 from invoicing.selectors.preview_changes import preview_changes
@@ -38,6 +39,28 @@ NOTE_CHARACTERS = 120
 
 def _money(value: Decimal) -> str:
     return f"{value:.2f}"
+
+
+def tax_label(name: str, percent: Decimal) -> str:
+    """ "HST (13%)", "QST (9.975%)"."""
+    return Tax(name, percent).label
+
+
+def tax_totals_json(totals: InvoiceTotals) -> list[dict[str, str]]:
+    """Each tax of a draft as the preview and the draft row keep it."""
+    return [
+        {
+            "name": tax.name,
+            "percent": rate_text(tax.percent),
+            "label": tax_label(tax.name, tax.percent),
+            "amount": _money(tax.amount),
+        }
+        for tax in totals.taxes
+    ]
+
+
+def _line_tax_labels(taxes: LineTaxes) -> list[str]:
+    return [tax.label for tax in (taxes.first, taxes.second) if tax is not None]
 
 
 def preview_snapshot(
@@ -67,6 +90,8 @@ def preview_snapshot(
                 "client_id": draft.client_id,
                 "client_name": draft.client_name,
                 "currency_code": draft.currency_code,
+                "subtotal": _money(draft.subtotal),
+                "taxes": tax_totals_json(draft.totals),
                 "total": _money(draft.total),
                 "hours": str(hours_from_seconds(billed_seconds)),
                 "entry_count": len(draft.entry_ids),
@@ -81,6 +106,8 @@ def preview_snapshot(
                         "unit_cost": rate_text(line.unit_cost),
                         "amount": _money(line.amount),
                         "rate_sources": list(line.rate_sources),
+                        "taxes": _line_tax_labels(line.taxes),
+                        "compound_tax": line.taxes.compound,
                         "entry_count": len(line.entry_ids),
                         "entry_ids": list(line.entry_ids),
                         "entries": [

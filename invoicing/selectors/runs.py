@@ -110,6 +110,8 @@ class DraftRow:
     freshbooks_label: str  # the invoice number, or why there is no link yet
     error: str
     unique_key: str
+    # "Subtotal $100.00 · HST (13%) $13.00" when the draft carries taxes, else "".
+    tax_breakdown: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -175,6 +177,8 @@ def run_progress_of(run: InvoiceRun, business: ConnectedBusiness) -> RunProgress
             "client_name",
             "state",
             "total",
+            "subtotal",
+            "taxes",
             "currency_code",
             "freshbooks_invoice_id",
             "freshbooks_invoice_number",
@@ -238,7 +242,21 @@ def _draft_row(draft: DraftInvoice, account_id: str, *, run_finished: bool) -> D
         freshbooks_label=label,
         error=error,
         unique_key=draft.unique_key,
+        tax_breakdown=tax_breakdown(draft),
     )
+
+
+def tax_breakdown(draft: DraftInvoice) -> str:
+    """ "Subtotal $100.00 · HST (13%) $13.00" ("" for a draft without taxes)."""
+    taxes = [item for item in draft.taxes or [] if isinstance(item, dict)]
+    if not taxes or draft.subtotal is None:
+        return ""
+    code = draft.currency_code
+    parts = [f"Subtotal {money_text(draft.subtotal, code)}"] + [
+        f"{item.get('label', item.get('name', 'Tax'))} {money_text(Decimal(item['amount']), code)}"
+        for item in taxes
+    ]
+    return " · ".join(parts)
 
 
 def _summary(total: int, done: int, failed: int, voided: int) -> str:

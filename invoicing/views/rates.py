@@ -1,4 +1,4 @@
-"""A business's Rates page (standard rate, local rate rules, FreshBooks' rates) and the
+"""A business's Rates page (standard rate, local rate rules, taxes, FreshBooks' rates) and the
 "What do you charge per hour?" step offered right after connecting a business.
 
 Thin: every query starts from `request.user` (another user's business or rule id is a 404)
@@ -29,6 +29,7 @@ from connections.selectors import business_for_user
 from invoicing.billing.money import rate_text
 from invoicing.drafts import DraftError, invoice_run_select
 from invoicing.forms.rates import RateRuleForm, StandardRateForm, rule_initial, rule_prefill
+from invoicing.forms.taxes import TaxDefaultForm
 from invoicing.rates import (
     rate_rule_create,
     rate_rule_delete,
@@ -39,6 +40,7 @@ from invoicing.rates import (
 from invoicing.selectors import rate_rules as rule_selectors
 from invoicing.selectors import rates as selectors
 from invoicing.selectors import runs as run_selectors
+from invoicing.selectors import tax_defaults as tax_selectors
 from invoicing.selectors.fix_links import PREVIEW_PARAMETER
 
 
@@ -70,10 +72,17 @@ def _rates_url(business, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _rates_page(
-    request: HttpRequest, business, standard_form: StandardRateForm, *, status: int = 200
+def rates_page_response(
+    request: HttpRequest,
+    business,
+    standard_form: StandardRateForm,
+    *,
+    status: int = 200,
+    tax_form: TaxDefaultForm | None = None,
 ) -> HttpResponse:
+    """The Rates page; a form that failed (`standard_form`, `tax_form`) shows its errors."""
     names = selectors.rate_names(business)
+    taxes = tax_selectors.taxes_of(business)
     rows, overlaps = rule_selectors.rule_rows(rule_selectors.rate_rules_of(business), names)
     return render(
         request,
@@ -87,6 +96,9 @@ def _rates_page(
             "freshbooks": selectors.freshbooks_rates(business, names),
             "can_add_rule": bool(names.clients),
             "preview_run": _preview_to_return_to(request, business),
+            "taxes": taxes,
+            "tax_form": tax_form or TaxDefaultForm(names=names, taxes=taxes),
+            "tax_default_rows": tax_selectors.tax_default_rows(business, names),
         },
         status=status,
     )
@@ -97,7 +109,7 @@ def _rates_page(
 def rates_page(request: HttpRequest, business_pk: int) -> HttpResponse:
     business = business_for_user(request.user, business_pk)
     form = StandardRateForm(initial={"standard_rate": selectors.standard_rate_of(business)})
-    return _rates_page(request, business, form)
+    return rates_page_response(request, business, form)
 
 
 @login_required
@@ -106,7 +118,7 @@ def standard_rate(request: HttpRequest, business_pk: int) -> HttpResponse:
     business = business_for_user(request.user, business_pk)
     form = StandardRateForm(request.POST)
     if not form.is_valid():
-        return _rates_page(request, business, form, status=400)
+        return rates_page_response(request, business, form, status=400)
     rate = form.cleaned_data["standard_rate"]
     standard_rate_set(business=business, rate=rate)
     if rate is None:

@@ -21,6 +21,7 @@ from invoicing.billing import (
     TimeEntryFacts,
     plan_drafts,
 )
+from invoicing.billing.taxes import NO_TAX_DEFAULTS, TaxDefaults
 
 ACME, BETA, COBALT = 1, 2, 3
 WEBSITE, APP, SUPPORT, RETAINER, LAUNCH, UNPRICED = 10, 11, 12, 13, 14, 15
@@ -123,6 +124,7 @@ def plan(
     catalog: Catalog | None = None,
     rules: list[RateRule] | None = None,
     business: BusinessFacts = BUSINESS,
+    taxes: TaxDefaults = NO_TAX_DEFAULTS,
     **option_values: object,
 ) -> BillingPlan:
     return plan_drafts(
@@ -132,4 +134,5 @@ def plan(
         options=options(**option_values),  # type: ignore[arg-type]
         business=business,
         business_key="business-8675309",
+        taxes=taxes,
     )
