@@ -80,10 +80,10 @@ class TaxDefaultForm(forms.Form):
         ]
         tax_field = self.fields["taxes"]
         assert isinstance(tax_field, forms.MultipleChoiceField)
-        tax_field.choices = [(tax.id, tax.label) for tax in taxes]
         tax_field.widget = TaxCheckboxes(
             problems={tax.id: tax.problem for tax in taxes if tax.problem is not None}
         )
+        tax_field.choices = [(tax.id, tax.label) for tax in taxes]
 
     def clean_taxes(self) -> list[int]:
         chosen: list[int] = self.cleaned_data["taxes"]
