@@ -1,5 +1,6 @@
-"""Property: for any time, rates, rounding and grouping, the total the preview shows is the total
-FreshBooks (the sandbox) computes for the invoice we send, to the cent."""
+"""Property: for any time, rates, rounding, grouping and tax defaults (none, one or two taxes,
+compound or not, per business and per service), the subtotal, each tax and the total the preview
+shows are what FreshBooks (the sandbox) computes for the invoice we send, to the cent."""
 
 from __future__ import annotations
 
@@ -25,10 +26,35 @@ from invoicing.billing import (
     plan_drafts,
 )
 from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
+from invoicing.billing.taxes import LineTaxes, Tax, TaxDefaults, line_taxes_of
 from invoicing.drafts.remote import invoice_lines, invoice_total
+from sandbox.store.invoice_amounts import tax_summary
 
 MAY = Period(date(2024, 5, 1), date(2024, 5, 31))
 RATES = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), places=2)
+PERCENTS = st.decimals(min_value=Decimal(0), max_value=Decimal(100), places=3)
+
+
+@st.composite
+def line_taxes(draw) -> LineTaxes:
+    """None, one or two taxes with FreshBooks' percents (up to three places), compound or not."""
+    count = draw(st.integers(min_value=0, max_value=2))
+    taxes = [
+        Tax(
+            name=f"Tax {number}",
+            percent=draw(PERCENTS),
+            compound=number == 2 and draw(st.booleans()),
+        )
+        for number in range(1, count + 1)
+    ]
+    return line_taxes_of(taxes)
+
+
+tax_defaults = st.builds(
+    TaxDefaults,
+    business=line_taxes(),
+    by_service=st.dictionaries(st.integers(min_value=0, max_value=2), line_taxes(), max_size=2),
+)
 
 
 class StaticToken:
@@ -84,9 +110,10 @@ entries = st.lists(
     increment=st.sampled_from(INCREMENTS_MINUTES),
     direction=st.sampled_from(DIRECTIONS),
     level=st.sampled_from(LEVELS),
+    taxes=tax_defaults,
 )
-def test_the_previewed_total_is_the_total_freshbooks_computes_to_the_cent(
-    account, raw_entries, rates, grouping, increment, direction, level
+def test_the_previewed_totals_are_the_totals_freshbooks_computes_to_the_cent(
+    account, raw_entries, rates, grouping, increment, direction, level, taxes
 ):
     client, account_id, customer_id = account
     catalog = Catalog(
@@ -127,6 +154,7 @@ def test_the_previewed_total_is_the_total_freshbooks_computes_to_the_cent(
         options=options,
         business=BusinessFacts(timezone="UTC", currency_code="USD"),
         business_key="money-property",
+        taxes=taxes,
     )
     [draft] = plan.drafts
 
@@ -141,3 +169,10 @@ def test_the_previewed_total_is_the_total_freshbooks_computes_to_the_cent(
 
     assert invoice_total(created) == draft.total
     assert created["amount"]["amount"] == f"{draft.total:.2f}"
+    page = client.get_invoice(account_id, created["id"])
+    subtotal = sum((Decimal(line["amount"]["amount"]) for line in page["lines"]), Decimal(0))
+    assert subtotal == draft.subtotal
+    shown = {(tax.name, tax.percent): tax.amount for tax in draft.totals.taxes}
+    assert shown == {
+        (item["name"], Decimal(item["rate"])): item["amount"] for item in tax_summary(page)
+    }
