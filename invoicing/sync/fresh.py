@@ -11,9 +11,11 @@ depends on, with short timeouts:
    of the period (and chosen clients): the team member rates (one call) when a project involved
    bills by team member; the business service rates (one call) and each project's rate for each
    service used on it (one call per project and service: FreshBooks gives these no change date, so
-   only a re-read finds a change) when a project involved bills by service.
+   only a re-read finds a change) when a project involved bills by service;
+4. when the business has tax defaults, the taxes changed since then (a percent changed in
+   FreshBooks changes the totals): one call.
 
-So a plan costs 3 calls plus 0 to 2 plus one per (service-rate project, service) pair in the period.
+So a plan costs 3 calls plus 0 to 3 plus one per (service-rate project, service) pair in the period.
 If FreshBooks cannot be reached in time (down, rate-limited, access lost), the plan is made from the
 mirror as it is, and `Freshness.problem` says so with the time of the last sync.
 """
@@ -31,7 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connections.freshbooks import FreshBooksClient, FreshBooksError
+from connections.freshbooks import FreshBooksClient, FreshBooksError, PermissionDenied
 from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
@@ -43,10 +45,12 @@ from invoicing.models import (
     ProjectServiceRate,
     ServiceRate,
     SyncRun,
+    Tax,
+    TaxDefault,
     TeamMember,
     TimeEntry,
 )
-from invoicing.sync import mappers
+from invoicing.sync import expense_mappers, mappers
 from invoicing.sync.store import mirror_upsert
 
 logger = logging.getLogger(__name__)
@@ -170,6 +174,19 @@ def _changed_objects(
     for page in client.iter_client_pages(business.account_id, updated_min=since.date()):
         counter.calls += 1
         _upsert(Client, business, page.items, mappers.client_columns)
+    if TaxDefault.objects.filter(business=business).exists():
+        _changed_taxes(client, business, since, counter)
+
+
+def _changed_taxes(
+    client: FreshBooksClient, business: ConnectedBusiness, since: datetime, counter: _Counter
+) -> None:
+    try:
+        for page in client.iter_tax_pages(business.account_id, updated_min=since.date()):
+            counter.calls += 1
+            _upsert(Tax, business, page.items, expense_mappers.tax_columns)
+    except PermissionDenied:
+        pass  # a connection made before taxes were synced; the sync run says to reconnect
 
 
 def _upsert(model, business: ConnectedBusiness, raws: list[dict[str, Any]], columns) -> int:
