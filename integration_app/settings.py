@@ -305,6 +305,13 @@ FRESHBOOKS_INVOICE_URL_TEMPLATE = env_str(
     ),
 )
 
+# The demo (`make run` in development, against the sandbox): the first sync of a business that has
+# a usable tax of this name makes it the business's default tax for time, so the first preview
+# shows taxes (the seed's Canadian business has HST). Empty, as in tests and production: never.
+DEMO_BUSINESS_TAX = env_str(
+    "DEMO_BUSINESS_TAX", "HST" if _USES_SANDBOX and APP_ENV == "development" else ""
+)
+
 # --- Webhooks ----------------------------------------------------------------------------------
 # The FreshBooks event nouns each connected business subscribes to.
 FRESHBOOKS_WEBHOOK_EVENTS = env_list(

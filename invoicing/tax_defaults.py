@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from connections.models import ConnectedBusiness
-from invoicing.models import TaxDefault
+from invoicing.models import SyncRun, Tax, TaxDefault
 
 Scope = TaxDefault.Scope
 
@@ -61,3 +62,32 @@ def _save(lookup: dict, tax_ids: Sequence[int]) -> TaxDefault | None:
 
 def tax_default_delete(*, row: TaxDefault) -> None:
     TaxDefault.objects.filter(pk=row.pk, business=row.business_id).delete()
+
+
+def demo_tax_default_apply(*, business: ConnectedBusiness) -> TaxDefault | None:
+    """The demo only (`settings.DEMO_BUSINESS_TAX`, empty outside `make run` with the sandbox):
+    after the business's first successful sync, a business with no tax defaults gets the tax of
+    that name, if it has a usable one, as its default for time. Later syncs never do, so removing
+    it on the Rates page sticks."""
+    name = settings.DEMO_BUSINESS_TAX
+    if not name or TaxDefault.objects.filter(business=business).exists():
+        return None
+    succeeded = SyncRun.objects.filter(business=business, status=SyncRun.Status.SUCCEEDED)
+    if succeeded.count() != 1:
+        return None
+    tax = (
+        Tax.objects.filter(
+            business=business,
+            active=True,
+            name__iexact=name,
+            percent__gte=0,
+            percent__lte=100,
+        )
+        .order_by("freshbooks_id")
+        .first()
+    )
+    if tax is None:
+        return None
+    return tax_default_save(
+        business=business, scope=Scope.BUSINESS, target_id=None, tax_ids=[tax.freshbooks_id]
+    )

@@ -29,6 +29,7 @@ from invoicing.models import SyncRun
 from invoicing.notices import sync_failed_notify
 from invoicing.sync import stages
 from invoicing.sync.lock import BusinessSyncLock
+from invoicing.tax_defaults import demo_tax_default_apply
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ def _succeed(run: SyncRun) -> None:
         last_error="",
         updated_at=run.finished_at,
     )
+    demo_tax_default_apply(business=run.business)
     logger.info(
         "sync run %s of business %s: +%s ~%s -%s, %s skipped, %s pages",
         run.pk,

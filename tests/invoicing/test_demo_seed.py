@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from invoicing.billing import NotBilledReason
 from invoicing.drafts import invoice_run_preview
+from invoicing.models import TaxDefault
 from invoicing.rates import standard_rate_set
 from invoicing.selectors import billing_context
 from invoicing.selectors.rates import rate_fix_link_for, rate_names
@@ -92,3 +93,38 @@ def test_answering_the_standard_rate_question_leaves_one_client_held_back(demo):
     assert len(held) == 1
     assert "no rate" in held[0]["blocked_reason"]
     assert preview.preview["drafts_to_create"] == len(drafts) - 1
+
+
+@pytest.fixture
+def demo_with_tax(use_sandbox, settings):
+    """The demo as `make run` has it (DEMO_BUSINESS_TAX="HST"): both businesses, first synced."""
+    settings.DEMO_BUSINESS_TAX = "HST"
+    first = connect_sandbox_business(use_sandbox)
+    second = connect_sandbox_business(use_sandbox, business_index=1, seeded=first.seed)
+    for seeded in (first, second):
+        sync_business(seeded.business)
+    return {business.currency_code: business for business in (first.business, second.business)}
+
+
+def test_the_canadian_business_first_preview_shows_hst_and_the_us_one_no_tax(demo_with_tax):
+    canadian, american = demo_with_tax["CAD"], demo_with_tax["USD"]
+
+    preview = invoice_run_preview(business=canadian, raw_options={"period": "last_month"})
+    created = [draft for draft in preview.preview["drafts"] if not draft["blocked_reason"]]
+    assert created
+    for draft in created:
+        assert [tax["label"] for tax in draft["taxes"]] == ["HST (13%)"]
+        assert Decimal(draft["total"]) > Decimal(draft["subtotal"])
+
+    us_preview = invoice_run_preview(business=american, raw_options={"period": "last_month"})
+    assert all(draft["taxes"] == [] for draft in us_preview.preview["drafts"])
+    assert not TaxDefault.objects.filter(business=american).exists()
+
+
+def test_the_demo_tax_is_given_once_so_removing_it_sticks(demo_with_tax):
+    canadian = demo_with_tax["CAD"]
+    TaxDefault.objects.filter(business=canadian).delete()
+
+    sync_business(canadian)
+
+    assert not TaxDefault.objects.filter(business=canadian).exists()
