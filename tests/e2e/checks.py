@@ -96,7 +96,9 @@ class PageChecks:
         response = self.axe.run(page).response
         self.problems += [f"{name} (desktop): {v}" for v in serious_violations(response)]
         silent = page.eval_on_selector_all(
-            ".badge, .status-badge", "els => els.filter(e => !e.innerText.trim()).length"
+            ".badge, .status-badge",
+            # A hidden badge (the run page's "FreshBooks says …" until totals differ) shows nothing.
+            "els => els.filter(e => e.getClientRects().length && !e.innerText.trim()).length",
         )
         if silent:
             self.problems.append(f"{name}: {silent} status badge(s) with colour but no text")
