@@ -1,11 +1,13 @@
-"""Operators' console for the mirrored expenses and taxes (read-only, like the other mirrors)."""
+"""Operators' console for the mirrored expenses and taxes and the local tax defaults (read-only,
+like the other mirrors)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from connections.admin.tenants import BusinessFilter
 from invoicing.admin.mirror import MirrorAdmin
-from invoicing.models import Expense, Tax
+from invoicing.models import Expense, Tax, TaxDefault
 
 
 @admin.register(Expense)
@@ -32,3 +34,19 @@ class TaxAdmin(MirrorAdmin):
     list_display = ["freshbooks_id", "name", "percent", "number", "compound", "active", "business"]
     list_filter = ["compound", "active"]
     search_fields = ["name", "=freshbooks_id"]
+
+
+@admin.register(TaxDefault)
+class TaxDefaultAdmin(MirrorAdmin):
+    """Read-only: tax defaults are set on the business's Rates page, which checks every tax id."""
+
+    list_display = [
+        "business",
+        "scope",
+        "client_freshbooks_id",
+        "service_freshbooks_id",
+        "first_tax_freshbooks_id",
+        "second_tax_freshbooks_id",
+        "updated_at",
+    ]
+    list_filter = [BusinessFilter, "scope"]

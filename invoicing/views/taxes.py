@@ -43,7 +43,7 @@ def tax_default_set(request: HttpRequest, business_pk: int) -> HttpResponse:
     chosen = {tax.id: tax for tax in taxes}
     words = " and ".join(chosen[tax_id].label for tax_id in tax_ids) or "no tax"
     label = _scope_label(scope, target_id, names)
-    messages.success(request, f"{label}: {words} from now on (previews made before are outdated).")
+    messages.success(request, f"{label} now carries {words}.")
     return redirect(_taxes_url(business))
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from connections.models import ConnectedBusiness
-from invoicing.models import SyncRun
+from invoicing.models import SyncRun, TaxDefault
 from tests.factories import (
     BillingPolicyFactory,
     ClientFactory,
@@ -48,6 +48,7 @@ def populate() -> ConnectedBusiness:
     )
     ExpenseFactory(business=business, freshbooks_id=6, client_freshbooks_id=1, billable=True)
     TaxFactory(business=business, freshbooks_id=7, name="HST", percent=Decimal(13))
+    TaxDefault.objects.create(business=business, scope="business", first_tax_freshbooks_id=7)
     subscription = WebhookSubscriptionFactory(
         business=business, event="time_entry", uri="https://example.com/hook/", verified=True
     )

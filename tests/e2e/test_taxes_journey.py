@@ -46,8 +46,9 @@ def test_taxes_picked_on_the_rates_page_show_on_the_preview_and_the_run_page(
     page.get_by_label("QST (9.975%), compound").check()
     page.get_by_role("button", name="Save taxes").click()
     page.wait_for_url(re.compile(r"/rates/"))
-    assert "Time of the whole business: GST (5%) and QST (9.975%), compound" in page.inner_text(
-        "body"
+    assert (
+        "Time of the whole business now carries GST (5%) and QST (9.975%), compound."
+        in page.inner_text("body")
     )
     assert TaxDefault.objects.filter(business=business).count() == 1
     page_checks.check("rates page with taxes")

@@ -70,7 +70,7 @@ def test_the_business_gets_its_taxes_and_the_page_says_so(client, business):
         None,
     )
     page = client.get(response["Location"]).content.decode()
-    assert "Time of the whole business: HST (13%) from now on" in page
+    assert "Time of the whole business now carries HST (13%)." in page
     assert "The whole business" in page
 
 
