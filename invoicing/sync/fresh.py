@@ -6,14 +6,16 @@ depends on, with short timeouts:
 1. time entries changed since the last successful sync started (minus the sync overlap): one
    call per 100 changes, deletions and running timers included;
 2. projects changed since then (their rate and billing method live on the project) and clients
-   changed since then (archived, deleted, currency): one call each per 100 changes;
+   changed since then (archived, deleted, currency): one call each per 100 changes; expenses
+   changed and deleted since then (amount, billable, invoice): one call each per 100 changes,
+   none for a connection made before expenses were read (its sync says to reconnect);
 3. the rates of the projects and services involved, that is those of the unbilled billable entries
    of the period (and chosen clients): the team member rates (one call) when a project involved
    bills by team member; the business service rates (one call) and each project's rate for each
    service used on it (one call per project and service: FreshBooks gives these no change date, so
    only a re-read finds a change) when a project involved bills by service.
 
-So a plan costs 3 calls plus 0 to 2 plus one per (service-rate project, service) pair in the period.
+So a plan costs 5 calls plus 0 to 2 plus one per (service-rate project, service) pair in the period.
 If FreshBooks cannot be reached in time (down, rate-limited, access lost), the plan is made from the
 mirror as it is, and `Freshness.problem` says so with the time of the last sync.
 """
@@ -31,7 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connections.freshbooks import FreshBooksClient, FreshBooksError
+from connections.freshbooks import FreshBooksClient, FreshBooksError, PermissionDenied
 from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
@@ -39,6 +41,7 @@ from integration_app.untrusted_text import storable_json
 from invoicing.billing import Period, period_bounds_utc
 from invoicing.models import (
     Client,
+    Expense,
     Project,
     ProjectServiceRate,
     ServiceRate,
@@ -46,7 +49,7 @@ from invoicing.models import (
     TeamMember,
     TimeEntry,
 )
-from invoicing.sync import mappers
+from invoicing.sync import expense_mappers, mappers
 from invoicing.sync.store import mirror_upsert
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ class Freshness:
     api_calls: int = 0
     entries_changed: int = 0
     rates_changed: int = 0
+    expenses_changed: int = 0
     problem: str = ""
     last_synced_at: str | None = None
 
@@ -78,6 +82,7 @@ class _Counter:
         self.calls = 0
         self.entries = 0
         self.rates = 0
+        self.expenses = 0
 
 
 def plan_inputs_refresh(
@@ -118,6 +123,7 @@ def plan_inputs_refresh(
             api_calls=counter.calls,
             entries_changed=counter.entries,
             rates_changed=counter.rates,
+            expenses_changed=counter.expenses,
             last_synced_at=last_synced,
         )
     return Freshness(
@@ -170,6 +176,24 @@ def _changed_objects(
     for page in client.iter_client_pages(business.account_id, updated_min=since.date()):
         counter.calls += 1
         _upsert(Client, business, page.items, mappers.client_columns)
+    _changed_expenses(client, business, since, counter)
+
+
+def _changed_expenses(
+    client: FreshBooksClient, business: ConnectedBusiness, since: datetime, counter: _Counter
+) -> None:
+    """Live then deleted expenses changed since `since` (FreshBooks lists them apart)."""
+    try:
+        for deleted in (False, True):
+            for page in client.iter_expense_pages(
+                business.account_id, updated_min=since.date(), deleted=deleted
+            ):
+                counter.calls += 1
+                counter.expenses += _upsert(
+                    Expense, business, page.items, expense_mappers.expense_columns
+                )
+    except PermissionDenied:
+        counter.calls += 1  # a connection without the expense scope: planned from the mirror
 
 
 def _upsert(model, business: ConnectedBusiness, raws: list[dict[str, Any]], columns) -> int:

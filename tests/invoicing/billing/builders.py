@@ -104,6 +104,7 @@ def options(
     excluded_client_ids: frozenset[int] = frozenset(),
     excluded_project_ids: frozenset[int] = frozenset(),
     excluded_entry_ids: frozenset[int] = frozenset(),
+    expenses: str = "all",
 ) -> BillingOptions:
     return BillingOptions(
         period=period,
@@ -114,6 +115,7 @@ def options(
         excluded_client_ids=excluded_client_ids,
         excluded_project_ids=excluded_project_ids,
         excluded_entry_ids=excluded_entry_ids,
+        expenses=expenses,
     )
 
 
