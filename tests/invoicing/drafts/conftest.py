@@ -79,3 +79,10 @@ def sandbox_billed_ids(sandbox, business) -> set[int]:
 def synced(use_sandbox):
     # ~300 entries for this business over about two months, across 6 clients.
     return connect_and_sync(use_sandbox, time_entries=600, months=2, clients=12)
+
+
+def sandbox_expenses(sandbox, business) -> dict[int, dict]:
+    """Every expense of the business in the sandbox, deleted ones too, by id."""
+    return {
+        expense["id"]: expense for expense in sandbox.control.state(business.account_id, "expenses")
+    }
