@@ -14,9 +14,10 @@ from invoicing.drafts import (
     invoice_run_create,
     invoice_run_preview,
 )
-from invoicing.models import DraftEntry, DraftExpense, DraftInvoice, Expense, InvoiceRun, TimeEntry
+from invoicing.models import DraftEntry, DraftExpense, DraftInvoice, InvoiceRun, TimeEntry
 from tests.invoicing.drafts.conftest import (
     advance_until_settled,
+    assert_expenses_billed_once,
     live_invoices,
     period_options,
     sandbox_billed_ids,
@@ -50,30 +51,7 @@ def assert_exactly_one_invoice_per_draft(sandbox, run) -> None:
     )
     assert reserved <= sandbox_billed_ids(sandbox, run.business)
     assert DraftEntry.objects.filter(draft__run=run).count() == len(reserved)  # none twice
-    assert_each_expense_billed_once_on_its_draft(sandbox, run)
-
-
-def assert_each_expense_billed_once_on_its_draft(sandbox, run) -> None:
-    """Every reserved expense is billed in FreshBooks on its own draft's invoice, and the mirror
-    shows it; the run bills expenses (the seed gives every client some)."""
-    links = list(DraftExpense.objects.filter(draft__run=run).select_related("draft", "expense"))
-    assert links, "the run billed no expense"
-    assert len({link.expense_freshbooks_id for link in links}) == len(links)  # none twice
-    remote = sandbox_expenses(sandbox, run.business)
-    for link in links:
-        invoice_id = link.draft.freshbooks_invoice_id
-        assert remote[link.expense_freshbooks_id]["invoiceid"] == invoice_id
-        assert (link.expense.invoice_freshbooks_id, link.marked_billed) == (invoice_id, True)
-        assert link.expense.status == Expense.Status.INVOICED
-    expense_lines = [
-        line
-        for invoice in live_invoices(sandbox, run.business)
-        for line in invoice["lines"]
-        if line["type"] == 1
-    ]
-    assert sorted(line["expenseid"] for line in expense_lines) == sorted(
-        link.expense_freshbooks_id for link in links
-    )
+    assert_expenses_billed_once(sandbox, run.business, DraftExpense.objects.filter(draft__run=run))
 
 
 def test_created_drafts_carry_the_previewed_totals_and_freshbooks_agrees_to_the_cent(
@@ -356,4 +334,6 @@ def test_a_second_run_finds_the_expenses_already_on_drafts_and_bills_none_twice(
 
     assert second.drafts_total == 0
     assert not DraftExpense.objects.filter(draft__run=second).exists()
-    assert_each_expense_billed_once_on_its_draft(use_sandbox, first)
+    assert_expenses_billed_once(
+        use_sandbox, synced.business, DraftExpense.objects.filter(draft__run=first)
+    )
