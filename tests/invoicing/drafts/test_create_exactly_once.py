@@ -18,6 +18,7 @@ from invoicing.models import DraftEntry, DraftExpense, DraftInvoice, InvoiceRun,
 from tests.invoicing.drafts.conftest import (
     advance_until_settled,
     assert_expenses_billed_once,
+    connect_and_sync,
     live_invoices,
     period_options,
     sandbox_billed_ids,
@@ -337,3 +338,27 @@ def test_a_second_run_finds_the_expenses_already_on_drafts_and_bills_none_twice(
     assert_expenses_billed_once(
         use_sandbox, synced.business, DraftExpense.objects.filter(draft__run=first)
     )
+
+
+def test_a_canadian_business_bills_its_expenses_with_hst_and_freshbooks_agrees_to_the_cent(
+    use_sandbox,
+):
+    canadian = connect_and_sync(
+        use_sandbox, time_entries=200, months=2, clients=6, business_index=1
+    )
+    run = preview_and_create(canadian.business)
+    drafts = advance_until_settled(run)
+
+    assert_exactly_one_invoice_per_draft(use_sandbox, run)
+    taxed = [draft for draft in drafts if draft.expenses.filter(taxes__taxName1="HST").exists()]
+    assert taxed, "no expense line carried HST"
+    assert all(draft.freshbooks_total == draft.total for draft in drafts)
+    invoices = {invoice["id"]: invoice for invoice in live_invoices(use_sandbox, canadian.business)}
+    for draft in taxed:
+        with_hst = draft.expenses.filter(taxes__taxName1="HST")
+        sent = {
+            line["expenseid"]
+            for line in invoices[draft.freshbooks_invoice_id]["lines"]
+            if line["type"] == 1 and line.get("taxName1") == "HST"
+        }
+        assert sent == set(with_hst.values_list("expense_freshbooks_id", flat=True))
