@@ -6,16 +6,18 @@ a `blocked_reason` must not be created; its lines are still shown so the user se
 
 Expenses (``expense_planning``) add their lines after a client's time lines (``expense_lines``),
 and a client with billable expenses but no billable time gets a draft of expenses alone. A draft's
-`total` is what FreshBooks computes for the invoice: its lines plus the taxes the expense lines
-carry (``taxed_lines``, totalled by ``taxes.invoice_totals``).
+`totals` (subtotal, each tax, total) are what FreshBooks computes for the invoice:
+``invoice_totals`` over ``DraftPlan.taxed_lines()``, the one list every kind of line joins
+(expense lines carry their own taxes).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Set
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from invoicing.billing.eligibility import EntryAssessment, NotBilledReason, assess_entry
 from invoicing.billing.errors import BillingInputError
@@ -25,7 +27,7 @@ from invoicing.billing.grouping import LinePlan, PricedEntry, build_lines
 from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
 from invoicing.billing.options import UNPRICED_HOLD, BillingOptions
 from invoicing.billing.rates import RateFix, RateRule
-from invoicing.billing.taxes import Tax, TaxedLine, invoice_totals
+from invoicing.billing.taxes import InvoiceTotals, Tax, TaxedLine, invoice_totals
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,6 @@ class DraftPlan:
     client_name: str
     currency_code: str
     lines: tuple[LinePlan, ...]
-    total: Decimal
     entry_ids: tuple[int, ...]
     blocked_reason: str | None
     unique_key: str
@@ -68,10 +69,24 @@ class DraftPlan:
         return tuple(line.expense_id for line in self.expense_lines)
 
     def taxed_lines(self) -> list[TaxedLine]:
-        """Every line with its taxes, as ``taxes.invoice_totals`` takes them; time lines carry
-        none here, expense lines their own."""
-        time = [TaxedLine(amount=line.amount) for line in self.lines]
+        """Every line of the draft as its totals count it (amount and taxes), in invoice order:
+        the time lines (no tax of their own here), then the expense lines with their own taxes."""
+        time = [TaxedLine(line.amount) for line in self.lines]
         return time + [line.taxed_line() for line in self.expense_lines]
+
+    @cached_property
+    def totals(self) -> InvoiceTotals:
+        """Subtotal, each tax and the total, as FreshBooks computes the created invoice."""
+        return invoice_totals(self.taxed_lines())
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.totals.subtotal
+
+    @property
+    def total(self) -> Decimal:
+        """What the invoice comes to, taxes included."""
+        return self.totals.total
 
 
 @dataclass(frozen=True)
@@ -211,18 +226,18 @@ def _drafts(
         holding = options.unpriced == UNPRICED_HOLD
         blocking = blocking_by_client.get(client_id, []) if holding else []
         expense_ids = [line.expense_id for line in expenses]
-        draft = DraftPlan(
-            client_id=client_id,
-            client_name=client.name,
-            currency_code=client.currency_code or business.currency_code,
-            lines=lines,
-            total=Decimal("0.00"),
-            entry_ids=entry_ids,
-            blocked_reason=_blocked_reason(blocking, len(lines) + len(expenses), options),
-            unique_key=draft_unique_key(business_key, client_id, entry_ids, expense_ids),
-            expense_lines=expenses,
+        drafts.append(
+            DraftPlan(
+                client_id=client_id,
+                client_name=client.name,
+                currency_code=client.currency_code or business.currency_code,
+                lines=lines,
+                entry_ids=entry_ids,
+                blocked_reason=_blocked_reason(blocking, len(lines) + len(expenses), options),
+                unique_key=draft_unique_key(business_key, client_id, entry_ids, expense_ids),
+                expense_lines=expenses,
+            )
         )
-        drafts.append(replace(draft, total=invoice_totals(draft.taxed_lines()).total))
     return tuple(sorted(drafts, key=lambda draft: (draft.client_name.casefold(), draft.client_id)))
 
 

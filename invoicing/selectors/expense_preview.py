@@ -16,6 +16,8 @@ from invoicing.billing import (
     DraftPlan,
     ExpenseNotBilled,
 )
+from invoicing.billing.money import rate_text
+from invoicing.billing.taxes import InvoiceTotals, Tax
 from invoicing.models import Expense
 
 EXPENSE_REASON_LABELS = {
@@ -44,6 +46,24 @@ def _money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def _percent_text(value: Decimal) -> str:
+    """10.000 → "10", 12.500 → "12.5"."""
+    return f"{value.normalize():f}"
+
+
+def tax_totals_json(totals: InvoiceTotals) -> list[dict[str, str]]:
+    """Each tax of a draft as the preview keeps it."""
+    return [
+        {
+            "name": tax.name,
+            "percent": rate_text(tax.percent),
+            "label": Tax(tax.name, tax.percent).label,
+            "amount": _money(tax.amount),
+        }
+        for tax in totals.taxes
+    ]
+
+
 def _described(row: Expense | None) -> dict[str, Any]:
     if row is None:
         return {"date": "", "vendor": "", "notes": ""}
@@ -68,7 +88,7 @@ def expense_lines_snapshot(draft: DraftPlan, rows: Mapping[int, Expense]) -> lis
                 "name": line.name,
                 "description": line.description,
                 "spent": _money(row.amount if row else None),
-                "markup_percent": str(row.markup_percent.normalize()) if row else "0",
+                "markup_percent": _percent_text(row.markup_percent) if row else "0",
                 "amount": _money(line.amount),
                 "taxes": [tax.label for tax in taxes],
             }

@@ -24,6 +24,7 @@ from invoicing.selectors.expense_preview import (
     EXPENSE_SUMMARIES,
     expense_lines_snapshot,
     expenses_not_billed_snapshot,
+    tax_totals_json,
 )
 from invoicing.selectors.preview_changes import preview_changes
 
@@ -75,6 +76,8 @@ def preview_snapshot(
                 "client_id": draft.client_id,
                 "client_name": draft.client_name,
                 "currency_code": draft.currency_code,
+                "subtotal": _money(draft.subtotal),
+                "taxes": tax_totals_json(draft.totals),
                 "total": _money(draft.total),
                 "hours": str(hours_from_seconds(billed_seconds)),
                 "entry_count": len(draft.entry_ids),

@@ -108,6 +108,11 @@ def test_the_preview_card_shows_each_expense_line_and_the_expense_in_another_cur
     page = unescape(owner.get(url("run", business, run_pk=run.pk)).content.decode())
     assert "Airport run" in page and "2024-05-10" in page
     assert "Spent $113.00 with HST (13%)" in page
+    assert "Spent $40.00, 10% markup" in page
+    assert acme["taxes"] == [
+        {"name": "HST", "percent": "13.00", "label": "HST (13%)", "amount": "13.00"}
+    ]
+    assert Decimal(acme["total"]) == Decimal(acme["subtotal"]) + Decimal("13.00")
     assert "hours billed, 2 expenses, in USD" in page  # Acme
     assert '<p class="muted">1 expense, in USD</p>' in page  # Initech: no time
     assert "with the clients' unbilled expenses" in page
