@@ -36,7 +36,9 @@ def accounting_crud(
 ) -> None:
     """Register the five routes of ``path`` (``.../<account_id>/<plural>``) on ``blueprint``."""
     read, write = f"user:{plural}:read", f"user:{plural}:write"
-    item = f"{path}/<int:object_id>"
+    # The id's name in the route says what it is (`expense_id`, `tax_id`), as in FreshBooks' docs.
+    id_name = f"{singular}_id"
+    item = f"{path}/<int:{id_name}>"
 
     def one(value: dict[str, Any]):
         return jsonify({"response": {"result": {singular: value}}})
@@ -62,14 +64,16 @@ def accounting_crud(
             )
         return one(created)
 
-    def get(account_id: str, object_id: int):
+    def get(account_id: str, **ids: int):
+        object_id = ids[id_name]
         with runtime().db.reading() as reader:
             grant = authorize(reader, read)
             business = staff_account(reader, grant, account_id)
             found = store.get(reader, business["account_id"], object_id)
         return one(found)
 
-    def update(account_id: str, object_id: int):
+    def update(account_id: str, **ids: int):
+        object_id = ids[id_name]
         with runtime().db.transaction() as transaction:
             grant = authorize(transaction, write)
             business = staff_account(transaction, grant, account_id)
@@ -82,7 +86,8 @@ def accounting_crud(
             )
         return one(updated)
 
-    def delete(account_id: str, object_id: int):
+    def delete(account_id: str, **ids: int):
+        object_id = ids[id_name]
         with runtime().db.transaction() as transaction:
             grant = authorize(transaction, write)
             business = staff_account(transaction, grant, account_id)

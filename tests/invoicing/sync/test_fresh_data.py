@@ -28,6 +28,7 @@ PERIOD = {
     "end": (TODAY + timedelta(days=1)).isoformat(),
     "grouping": "project",
     "unpriced": "leave_unbilled",
+    "expenses": "none",  # the seed's expenses aside: these drafts are about time and rates
 }
 
 
