@@ -6,6 +6,16 @@ save or render the `BillingPlan` it returns. The rules themselves are in shared/
 
 from invoicing.billing.eligibility import PREVIEW_REASONS, NotBilledReason
 from invoicing.billing.errors import BillingInputError, BillingOptionsError
+from invoicing.billing.expenses import (
+    EXPENSE_CHOICES,
+    EXPENSES_ALL,
+    EXPENSES_NONE,
+    EXPENSES_PROJECTS,
+    ExpenseDecision,
+    ExpenseFacts,
+    ExpenseLine,
+    ExpenseNotBilled,
+)
 from invoicing.billing.grouping import LinePlan
 from invoicing.billing.inputs import (
     BusinessFacts,
@@ -35,8 +45,13 @@ from invoicing.billing.planner import (
 )
 from invoicing.billing.rates import RateFix, RateRule, RateSource, RateSourceKind, ResolvedRate
 from invoicing.billing.rounding import RoundingPolicy, round_seconds
+from invoicing.billing.taxes import Tax
 
 __all__ = [
+    "EXPENSES_ALL",
+    "EXPENSES_NONE",
+    "EXPENSES_PROJECTS",
+    "EXPENSE_CHOICES",
     "GROUPING_MODES",
     "PREVIEW_REASONS",
     "UNPRICED_CHOICES",
@@ -51,6 +66,10 @@ __all__ = [
     "Catalog",
     "ClientFacts",
     "DraftPlan",
+    "ExpenseDecision",
+    "ExpenseFacts",
+    "ExpenseLine",
+    "ExpenseNotBilled",
     "LinePlan",
     "NotBilledEntry",
     "NotBilledReason",
@@ -63,6 +82,7 @@ __all__ = [
     "ResolvedRate",
     "RoundingPolicy",
     "ServiceFacts",
+    "Tax",
     "TeamMemberFacts",
     "TimeEntryFacts",
     "billing_options_from",

@@ -22,6 +22,10 @@ Checks, in order; the first failing one is the reason it is not billed:
 7. ``unknown_currency``   its currency is not a three-letter currency code
 8. ``other_currency``     its currency is not its client's (a draft is in one currency)
 9. ``unusable_tax``       one of its taxes has no usable percent, or they exceed its amount
+
+The planner (``expense_planning``) checks first that the expense has a client (``no_client``), that
+the client is active (``client_archived``) and that the user did not leave the client out
+(``left_out``), since a draft is one client's.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from enum import StrEnum
 from invoicing.billing.errors import BillingInputError, BillingOptionsError
 from invoicing.billing.money import quantize_cents
 from invoicing.billing.periods import Period
-from invoicing.billing.taxes import HUNDRED, LineTaxes, Tax, line_taxes_named
+from invoicing.billing.taxes import HUNDRED, LineTaxes, Tax, TaxedLine, line_taxes_named
 
 EXPENSES_ALL = "all"
 EXPENSES_PROJECTS = "projects"
@@ -57,6 +61,17 @@ class ExpenseNotBilled(StrEnum):
     UNKNOWN_CURRENCY = "unknown_currency"
     OTHER_CURRENCY = "other_currency"
     UNUSABLE_TAX = "unusable_tax"
+    NO_CLIENT = "no_client"
+    CLIENT_ARCHIVED = "client_archived"
+
+    @property
+    def shown_in_preview(self) -> bool:
+        """Listed under "Not billed": every reason but those of expenses nobody would bill."""
+        return self not in {
+            ExpenseNotBilled.DELETED,
+            ExpenseNotBilled.NOT_BILLABLE,
+            ExpenseNotBilled.OUTSIDE_PERIOD,
+        }
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,15 @@ class ExpenseLine:
     description: str
     unit_cost: Decimal
     taxes: LineTaxes
+
+    @property
+    def amount(self) -> Decimal:
+        """Quantity 1: the line's amount (before tax) is its unit cost."""
+        return self.unit_cost
+
+    def taxed_line(self) -> TaxedLine:
+        """The line as invoice totals take it, beside the time lines' (``taxes.invoice_totals``)."""
+        return TaxedLine(amount=self.unit_cost, taxes=self.taxes)
 
     def payload(self, currency_code: str) -> dict[str, object]:
         """The invoice line FreshBooks takes for a rebilled expense."""

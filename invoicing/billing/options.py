@@ -1,4 +1,5 @@
-"""Run options (period, grouping, rounding, unpriced time, what the user left out, line cap).
+"""Run options (period, grouping, rounding, unpriced time, expenses, what the user left out, line
+cap).
 
 `billing_options_from` turns raw form or schedule values into options, raising
 `BillingOptionsError` with the field name so a view can answer with a 400 and a message.
@@ -12,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from invoicing.billing.errors import BillingOptionsError
+from invoicing.billing.expenses import EXPENSE_CHOICES, EXPENSES_ALL
 from invoicing.billing.periods import Period, period_from_preset
 from invoicing.billing.rounding import RoundingPolicy
 
@@ -32,6 +34,8 @@ class BillingOptions:
     rounding: RoundingPolicy
     unpriced: str = UNPRICED_HOLD
     max_lines: int = FRESHBOOKS_MAX_LINES
+    # Which unbilled expenses the drafts rebill: EXPENSES_ALL, EXPENSES_PROJECTS or EXPENSES_NONE.
+    expenses: str = EXPENSES_ALL
     # What the user chose not to bill: whole clients, projects, or single entries (FreshBooks ids).
     excluded_client_ids: frozenset[int] = frozenset()
     excluded_project_ids: frozenset[int] = frozenset()
@@ -55,6 +59,12 @@ class BillingOptions:
                 "unpriced",
                 f"Unknown choice {self.unpriced!r} for unpriced time; choose one of "
                 f"{', '.join(UNPRICED_CHOICES)}.",
+            )
+        if self.expenses not in EXPENSE_CHOICES:
+            raise BillingOptionsError(
+                "expenses",
+                f"Unknown expense choice {self.expenses!r}; choose one of "
+                f"{', '.join(EXPENSE_CHOICES)}.",
             )
         for name in ("excluded_client_ids", "excluded_project_ids", "excluded_entry_ids"):
             ids = getattr(self, name)
@@ -87,7 +97,8 @@ def billing_options_from(
 
     Keys: `period` (preset name), `start`/`end` (ISO dates, custom only), `grouping`,
     `rounding_increment`, `rounding_direction`, `rounding_level` (each falls back to the
-    business policy in `defaults`), `unpriced` (one of UNPRICED_CHOICES), `max_lines`,
+    business policy in `defaults`), `unpriced` (one of UNPRICED_CHOICES), `expenses` (one of
+    EXPENSE_CHOICES), `max_lines`,
     `excluded_client_ids`, `excluded_project_ids`, `excluded_entry_ids` (lists of ids).
     """
     policy = defaults or RoundingPolicy()
@@ -110,6 +121,7 @@ def billing_options_from(
         rounding=rounding,
         unpriced=_text(raw, "unpriced", UNPRICED_HOLD),
         max_lines=_integer(raw, "max_lines", FRESHBOOKS_MAX_LINES),
+        expenses=_text(raw, "expenses", EXPENSES_ALL),
         excluded_client_ids=_ids(raw, "excluded_client_ids"),
         excluded_project_ids=_ids(raw, "excluded_project_ids"),
         excluded_entry_ids=_ids(raw, "excluded_entry_ids"),

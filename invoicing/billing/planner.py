@@ -5,20 +5,25 @@ a `blocked_reason` must not be created; its lines are still shown so the user se
 `totals_by_currency` counts only drafts that will be created, taxes included.
 
 Taxes: each time line carries the taxes the local defaults give its entries (`TaxDefaults`,
-service over client over business); a draft's `totals` (subtotal, each tax, total) are computed by
-`invoice_totals` over `DraftPlan.taxed_lines()`, the one list every kind of line joins.
+service over client over business). Expenses (``expense_planning``) add their lines after a
+client's time lines (``expense_lines``) with their own taxes, and a client with billable expenses
+but no billable time gets a draft of expenses alone. A draft's `totals` (subtotal, each tax,
+total) are what FreshBooks computes for the invoice: ``invoice_totals`` over
+``DraftPlan.taxed_lines()``, the one list every kind of line joins.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 from invoicing.billing.eligibility import EntryAssessment, NotBilledReason, assess_entry
 from invoicing.billing.errors import BillingInputError
+from invoicing.billing.expense_planning import NO_EXPENSES, ExpensePlan, plan_expenses
+from invoicing.billing.expenses import ExpenseDecision, ExpenseFacts, ExpenseLine
 from invoicing.billing.grouping import LinePlan, PricedEntry, build_lines
 from invoicing.billing.inputs import BusinessFacts, Catalog, TimeEntryFacts
 from invoicing.billing.options import UNPRICED_HOLD, BillingOptions
@@ -26,6 +31,7 @@ from invoicing.billing.rates import RateFix, RateRule
 from invoicing.billing.taxes import (
     NO_TAX_DEFAULTS,
     InvoiceTotals,
+    Tax,
     TaxDefaults,
     TaxedLine,
     invoice_totals,
@@ -59,17 +65,22 @@ class DraftPlan:
     entry_ids: tuple[int, ...]
     blocked_reason: str | None
     unique_key: str
+    # The client's billable expenses, one line each after the time lines (FreshBooks' type 1).
+    expense_lines: tuple[ExpenseLine, ...] = ()
 
     @property
     def blocked(self) -> bool:
         return self.blocked_reason is not None
 
-    def taxed_lines(self) -> list[TaxedLine]:
-        """Every line of the draft as its totals count it (amount and taxes), in invoice order.
+    @property
+    def expense_ids(self) -> tuple[int, ...]:
+        return tuple(line.expense_id for line in self.expense_lines)
 
-        Time lines here; another kind of line (expense lines) is appended by extending this.
-        """
-        return [TaxedLine(line.amount, line.taxes) for line in self.lines]
+    def taxed_lines(self) -> list[TaxedLine]:
+        """Every line of the draft as its totals count it (amount and taxes), in invoice order:
+        the time lines with their default taxes, then the expense lines with their own taxes."""
+        time = [TaxedLine(line.amount, line.taxes) for line in self.lines]
+        return time + [line.taxed_line() for line in self.expense_lines]
 
     @cached_property
     def totals(self) -> InvoiceTotals:
@@ -91,6 +102,8 @@ class BillingPlan:
     drafts: tuple[DraftPlan, ...]
     not_billed: tuple[NotBilledEntry, ...]
     totals_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    # Expenses of the period this run does not bill, each with its reason.
+    expenses_not_billed: tuple[ExpenseDecision, ...] = ()
 
     @property
     def drafts_to_create(self) -> tuple[DraftPlan, ...]:
@@ -101,10 +114,15 @@ class BillingPlan:
         return tuple(item for item in self.not_billed if item.shown_in_preview)
 
 
-def draft_unique_key(business_key: str, client_id: int, entry_ids: Iterable[int]) -> str:
-    """Stable across runs and processes: the same client and entries give the same key."""
+def draft_unique_key(
+    business_key: str, client_id: int, entry_ids: Iterable[int], expense_ids: Iterable[int] = ()
+) -> str:
+    """Stable across runs and processes: the same client, entries and expenses give the same key
+    (a draft without expenses keeps the key it had before expenses were billed)."""
     ids = ",".join(str(entry_id) for entry_id in sorted(entry_ids))
-    return hashlib.sha256(f"{business_key}|{client_id}|{ids}".encode()).hexdigest()
+    expenses = ",".join(str(expense_id) for expense_id in sorted(expense_ids))
+    suffix = f"|expenses:{expenses}" if expenses else ""
+    return hashlib.sha256(f"{business_key}|{client_id}|{ids}{suffix}".encode()).hexdigest()
 
 
 def plan_drafts(
@@ -116,12 +134,17 @@ def plan_drafts(
     business: BusinessFacts,
     business_key: str,
     taxes: TaxDefaults = NO_TAX_DEFAULTS,
+    expenses: Iterable[ExpenseFacts] = (),
+    reserved_expense_ids: Set[int] = frozenset(),
+    known_taxes: Iterable[Tax] = (),
 ) -> BillingPlan:
-    """Decide every entry, then build one draft per client from the eligible ones.
+    """Decide every entry and expense, then build one draft per client from the eligible ones.
 
     `business_key` identifies the connected business (e.g. its FreshBooks business id) and
     goes into each draft's `unique_key`, so planning the same entries twice gives the same key.
     `taxes`: the local tax defaults that give each time line its taxes.
+    `reserved_expense_ids` are expenses already on one of our open drafts; `known_taxes` the
+    business's taxes (an expense tax named without a percent takes theirs).
     """
     options.validate()
     if not business_key:
@@ -144,7 +167,15 @@ def plan_drafts(
         for entry in entry_list
     ]
     not_billed = tuple(_not_billed(item) for item in assessments if item.reason is not None)
-    drafts = _drafts(assessments, catalog, options, business, business_key, taxes)
+    expense_plan = plan_expenses(
+        expenses,
+        catalog=catalog,
+        options=options,
+        business=business,
+        reserved=reserved_expense_ids,
+        known_taxes=known_taxes,
+    )
+    drafts = _drafts(assessments, catalog, options, business, business_key, taxes, expense_plan)
     totals: dict[str, Decimal] = {}
     for draft in drafts:
         if not draft.blocked:
@@ -152,7 +183,10 @@ def plan_drafts(
                 totals.get(draft.currency_code, Decimal("0.00")) + draft.total
             )
     return BillingPlan(
-        drafts=drafts, not_billed=not_billed, totals_by_currency=dict(sorted(totals.items()))
+        drafts=drafts,
+        not_billed=not_billed,
+        totals_by_currency=dict(sorted(totals.items())),
+        expenses_not_billed=expense_plan.not_billed,
     )
 
 
@@ -179,6 +213,7 @@ def _drafts(
     business: BusinessFacts,
     business_key: str,
     taxes: TaxDefaults,
+    expense_plan: ExpensePlan = NO_EXPENSES,
 ) -> tuple[DraftPlan, ...]:
     eligible_by_client: dict[int, list[PricedEntry]] = {}
     blocking_by_client: dict[int, list[EntryAssessment]] = {}
@@ -194,14 +229,18 @@ def _drafts(
             blocking_by_client.setdefault(client_id, []).append(item)
 
     drafts = []
-    for client_id, priced_entries in eligible_by_client.items():
+    expense_lines = expense_plan.lines_by_client
+    for client_id in sorted(eligible_by_client.keys() | expense_lines.keys()):
+        priced_entries = eligible_by_client.get(client_id, [])
         client = catalog.clients[client_id]
         lines = tuple(
             build_lines(priced_entries, grouping=options.grouping, rounding=options.rounding)
         )
         entry_ids = tuple(sorted(item.entry.id for item in priced_entries))
+        expenses = expense_lines.get(client_id, ())
         holding = options.unpriced == UNPRICED_HOLD
         blocking = blocking_by_client.get(client_id, []) if holding else []
+        expense_ids = [line.expense_id for line in expenses]
         drafts.append(
             DraftPlan(
                 client_id=client_id,
@@ -211,11 +250,12 @@ def _drafts(
                 entry_ids=entry_ids,
                 blocked_reason=_blocked_reason(
                     blocking,
-                    len(lines),
+                    len(lines) + len(expenses),
                     options,
                     tax_problems=sorted(tax_problems_by_client.get(client_id, ())),
                 ),
-                unique_key=draft_unique_key(business_key, client_id, entry_ids),
+                unique_key=draft_unique_key(business_key, client_id, entry_ids, expense_ids),
+                expense_lines=expenses,
             )
         )
     return tuple(sorted(drafts, key=lambda draft: (draft.client_name.casefold(), draft.client_id)))

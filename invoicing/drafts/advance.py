@@ -121,7 +121,13 @@ def _submit(client: FreshBooksClient, draft: DraftInvoice) -> None:
 def _refusal_message(error: FreshBooksError) -> str:
     message = f"FreshBooks refused the invoice: {error}"
     field = (error.field or "").lower()
-    if "customer" in field or "client" in error.message.lower():
+    if "expense" in field or "expense" in error.message.lower():
+        message += (
+            " An expense on this draft was deleted, billed or changed in FreshBooks after the "
+            "preview, so nothing was billed: void this draft to release its time and expenses, "
+            "then preview again to bill them."
+        )
+    elif "customer" in field or "client" in error.message.lower():
         message += (
             " The client may have been deleted in FreshBooks: sync the business, then void "
             "this draft to release its time and bill it again."
@@ -171,6 +177,7 @@ def _adopt(draft: DraftInvoice, invoice: dict) -> None:
 def _mark_billed(client: FreshBooksClient, draft: DraftInvoice) -> None:
     if draft.state == State.CREATED:
         draft_update(draft, state=State.MARKING_BILLED)
+    remote.expenses_mark_billed(draft)
     remote.set_entries_billed(client, draft, billed=True, after_batch=lambda: lease_renew(draft))
     draft_update(draft, state=State.DONE, error="")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -33,7 +34,15 @@ from invoicing.drafts.errors import (
     ReconnectRequired,
     RunNotCreatable,
 )
-from invoicing.models import DraftEntry, DraftInvoice, DraftLine, InvoiceRun, TimeEntry
+from invoicing.models import (
+    DraftEntry,
+    DraftExpense,
+    DraftInvoice,
+    DraftLine,
+    Expense,
+    InvoiceRun,
+    TimeEntry,
+)
 from invoicing.selectors import billing_context as billing_inputs
 from invoicing.selectors.preview_changes import preview_changes
 from invoicing.selectors.previews import plan_for, snapshot_of, tax_totals_json
@@ -153,7 +162,7 @@ def invoice_run_create(
             if freshness is not None:
                 run.preview = {**run.preview, "freshness_at_create": freshness}
             drafts = [
-                _reserve(run, draft_plan, planned.rows)
+                _reserve(run, draft_plan, planned.rows, planned.expense_rows)
                 for draft_plan in planned.plan.drafts_to_create
             ]
             now = timezone.now()
@@ -175,8 +184,8 @@ def invoice_run_create(
         InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.PREVIEWED).update(
             status=InvoiceRun.Status.FAILED,
             error=(
-                "Some of this time was put on another draft at the same moment, so nothing was "
-                "created. Preview again to bill what is left."
+                "Some of this time or these expenses were put on another draft at the same "
+                "moment, so nothing was created. Preview again to bill what is left."
             ),
             finished_at=timezone.now(),
         )
@@ -209,7 +218,7 @@ def _nothing_to_create(plan: BillingPlan) -> str:
         )
     if plan.drafts:
         return "Nothing to create: every draft is blocked (see the reasons in the preview)."
-    return "Nothing to create: there is no unbilled time to bill in this period."
+    return "Nothing to create: there is no unbilled time or expense to bill in this period."
 
 
 def _lock_business(business: ConnectedBusiness) -> None:
@@ -237,7 +246,12 @@ def line_tax_columns(taxes: LineTaxes) -> dict[str, Any]:
     return columns
 
 
-def _reserve(run: InvoiceRun, draft_plan: DraftPlan, rows: dict[int, TimeEntry]) -> DraftInvoice:
+def _reserve(
+    run: InvoiceRun,
+    draft_plan: DraftPlan,
+    rows: dict[int, TimeEntry],
+    expense_rows: dict[int, Expense],
+) -> DraftInvoice:
     draft = DraftInvoice.objects.create(
         run=run,
         business=run.business,
@@ -281,7 +295,45 @@ def _reserve(run: InvoiceRun, draft_plan: DraftPlan, rows: dict[int, TimeEntry])
         for line_row, line in zip(lines, draft_plan.lines, strict=True)
         for entry_id in line.entry_ids
     )
+    _reserve_expenses(draft, draft_plan, expense_rows, first_position=len(lines) + 1)
     return draft
+
+
+def _reserve_expenses(
+    draft: DraftInvoice,
+    draft_plan: DraftPlan,
+    expense_rows: dict[int, Expense],
+    *,
+    first_position: int,
+) -> None:
+    """One line per expense after the time lines, and its reservation (one open draft each)."""
+    lines = DraftLine.objects.bulk_create(
+        DraftLine(
+            draft=draft,
+            position=position,
+            name=line.name[:255],
+            description=line.description,
+            quantity=Decimal(1),
+            unit_cost=line.unit_cost,
+            amount=line.amount,
+            rate_sources=[f"expense #{line.expense_id}"],
+            raw_seconds=0,
+            billed_seconds=0,
+            **line_tax_columns(line.taxes),
+        )
+        for position, line in enumerate(draft_plan.expense_lines, start=first_position)
+    )
+    DraftExpense.objects.bulk_create(
+        DraftExpense(
+            draft=draft,
+            line=line_row,
+            expense=expense_rows[line.expense_id],
+            business_freshbooks_id=draft.business.business_id,
+            expense_freshbooks_id=line.expense_id,
+            taxes=line.taxes.payload(),
+        )
+        for line_row, line in zip(lines, draft_plan.expense_lines, strict=True)
+    )
 
 
 def invoice_run_start(

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connections, transaction
 
 from connections.freshbooks import FreshBooksClient, NotFound
-from invoicing.models import DraftEntry, DraftInvoice, TimeEntry
+from invoicing.models import DraftEntry, DraftExpense, DraftInvoice, Expense, TimeEntry
 
 BILLED_BATCH = 25
 # Billed-marking PUTs in flight at once for one draft, each still paced by the shared rate gate.
@@ -34,15 +34,23 @@ def invoice_payload(draft: DraftInvoice) -> dict[str, Any]:
         "currency_code": draft.currency_code,
         "po_number": draft.reference,
         "notes": f"Time from {period}. Reference {draft.reference}.",
-        "lines": invoice_lines(draft.lines.order_by("position"), draft.currency_code),
+        "lines": invoice_lines(
+            draft.lines.select_related("expense").order_by("position"), draft.currency_code
+        ),
     }
 
 
 def invoice_lines(lines: Iterable[Any], currency_code: str) -> list[dict[str, Any]]:
     """FreshBooks lines from anything with name, description, quantity, unit_cost and taxes
-    (`LineTaxes`: `taxName1/taxAmount1`, `taxName2/taxAmount2`, `compounded_tax`)."""
-    return [
-        {
+    (`LineTaxes`: `taxName1/taxAmount1`, `taxName2/taxAmount2`, `compounded_tax`).
+
+    A draft line reserving an expense (its `expense`, a `DraftExpense`) is FreshBooks' expense
+    line: `type: 1` with `expenseid` and the expense's own taxes; FreshBooks then marks the
+    expense billed, and refuses the whole invoice if the expense cannot be billed any more.
+    """
+    payload = []
+    for line in lines:
+        body: dict[str, Any] = {
             "type": 0,
             "name": line.name,
             "description": line.description,
@@ -50,8 +58,46 @@ def invoice_lines(lines: Iterable[Any], currency_code: str) -> list[dict[str, An
             "unit_cost": {"amount": str(line.unit_cost), "code": currency_code},
             **line.taxes.payload(),
         }
-        for line in lines
-    ]
+        expense = _expense_of(line)
+        if expense is not None:
+            body.update({"type": 1, "expenseid": expense.expense_freshbooks_id, **expense.taxes})
+        payload.append(body)
+    return payload
+
+
+def _expense_of(line: Any) -> DraftExpense | None:
+    try:
+        expense = getattr(line, "expense", None)
+    except DraftExpense.DoesNotExist:
+        return None
+    return expense if isinstance(expense, DraftExpense) else None
+
+
+def expenses_mark_billed(draft: DraftInvoice) -> int:
+    """The mirror shows the draft's expenses on its invoice, as FreshBooks now does (it marked
+    them billed when the invoice took their lines). Idempotent; returns how many changed."""
+    if draft.freshbooks_invoice_id is None:
+        raise ValueError(f"draft {draft.pk} has no FreshBooks invoice to bill its expenses on")
+    links = DraftExpense.objects.filter(draft=draft, voided=False, marked_billed=False)
+    with transaction.atomic():
+        changed = Expense.objects.filter(pk__in=links.values("expense_id")).update(
+            invoice_freshbooks_id=draft.freshbooks_invoice_id, status=Expense.Status.INVOICED
+        )
+        links.update(marked_billed=True)
+    return changed
+
+
+def expenses_release(draft: DraftInvoice) -> int:
+    """A voided draft's expenses are unbilled again in the mirror (FreshBooks released them when
+    the invoice was deleted); the reservations are released by the caller's void."""
+    links = DraftExpense.objects.filter(draft=draft)
+    changed = 0
+    if draft.freshbooks_invoice_id is not None:
+        changed = Expense.objects.filter(
+            pk__in=links.values("expense_id"), invoice_freshbooks_id=draft.freshbooks_invoice_id
+        ).update(invoice_freshbooks_id=None, status=Expense.Status.OUTSTANDING)
+    links.update(marked_billed=False)
+    return changed
 
 
 def carries_reference(invoice: dict[str, Any], reference: str) -> bool:

@@ -1,7 +1,8 @@
 """Void a draft, or release it when FreshBooks reports it deleted (re-billing is `rebill.py`).
 
-Voiding deletes the FreshBooks invoice, sets its entries unbilled there, then in one transaction
-releases the reservations and keeps the row as `voided` with who and why. FreshBooks calls come
+Voiding deletes the FreshBooks invoice (which releases its expenses there), sets its entries
+unbilled there, then in one transaction shows the expenses unbilled in the mirror, releases the
+reservations and keeps the row as `voided` with who and why. FreshBooks calls come
 first and each is idempotent, so an interrupted void is finished by voiding again.
 """
 
@@ -28,7 +29,7 @@ from invoicing.drafts.errors import (
 from invoicing.drafts.lease import lease_claim, lease_release, lease_renew
 from invoicing.drafts.plan import business_access_check
 from invoicing.drafts.progress import invoice_run_refresh
-from invoicing.models import DraftEntry, DraftInvoice
+from invoicing.models import DraftEntry, DraftExpense, DraftInvoice
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +172,9 @@ def _unbill_and_mark_voided(
 ) -> None:
     remote.set_entries_billed(client, draft, billed=False, after_batch=lambda: lease_renew(draft))
     with transaction.atomic():
+        # FreshBooks released the expenses when the invoice was deleted; the mirror follows.
+        remote.expenses_release(draft)
+        DraftExpense.objects.filter(draft=draft).update(voided=True)
         DraftEntry.objects.filter(draft=draft).update(voided=True)
         draft.state = State.VOIDED
         draft.voided_by = user

@@ -9,7 +9,7 @@ from django import forms
 from invoicing.billing.periods import PRESETS
 from invoicing.forms.rates import check_hourly_rate
 from invoicing.models import BillingPolicy, InvoiceSchedule
-from invoicing.models.policies import PERIOD_LABELS, UNPRICED_CHOICES
+from invoicing.models.policies import EXPENSE_CHOICES, PERIOD_LABELS, UNPRICED_CHOICES
 
 
 class UnpricedChoice:
@@ -72,6 +72,7 @@ class BillingPolicyForm(UnpricedChoice, forms.ModelForm):
             "rounding_direction",
             "rounding_level",
             "unpriced",
+            "expenses",
             "standard_rate",
             "write_back_outside_hours",
         ]
@@ -83,6 +84,14 @@ class BillingPolicyForm(UnpricedChoice, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_unpriced()
+        expenses = cast(forms.TypedChoiceField, self.fields["expenses"])
+        expenses.widget = forms.RadioSelect(choices=EXPENSE_CHOICES)
+        expenses.choices = EXPENSE_CHOICES
+        expenses.required = False
+
+    def clean_expenses(self) -> str:
+        """A POST without the choice (an older page) keeps the saved one."""
+        return self.cleaned_data.get("expenses") or self.instance.expenses
 
     def clean_standard_rate(self):
         return check_hourly_rate(self.cleaned_data["standard_rate"])

@@ -11,6 +11,8 @@ from django import forms
 from invoicing.billing import BillingOptionsError
 from invoicing.models.policies import (
     DIRECTION_CHOICES,
+    EXPENSE_CHOICES,
+    EXPENSES_HELP,
     GROUPING_CHOICES,
     INCREMENT_CHOICES,
     LEVEL_CHOICES,
@@ -43,6 +45,13 @@ class RunOptionsForm(forms.Form):
         choices=UNPRICED_CHOICES,
         widget=forms.RadioSelect,
         help_text=UNPRICED_HELP,
+        required=False,  # absent: the business's billing defaults decide
+    )
+    expenses = forms.ChoiceField(
+        label="Unbilled expenses",
+        choices=EXPENSE_CHOICES,
+        widget=forms.RadioSelect,
+        help_text=EXPENSES_HELP,
         required=False,  # absent: the business's billing defaults decide
     )
     clients = forms.TypedMultipleChoiceField(
@@ -81,6 +90,7 @@ class RunOptionsForm(forms.Form):
                 "rounding_direction": policy.rounding_direction,
                 "rounding_level": policy.rounding_level,
                 "unpriced": policy.unpriced,
+                "expenses": policy.expenses,
                 "choosing": True,
                 "clients": [choice.client_id for choice in self.selection],
                 "projects": [
@@ -161,6 +171,7 @@ class RunOptionsForm(forms.Form):
             "rounding_direction": data["rounding_direction"],
             "rounding_level": data["rounding_level"],
             "unpriced": data.get("unpriced") or self.policy.unpriced,
+            "expenses": data.get("expenses") or self.policy.expenses,
         }
         if self._chose():
             # Stored as what was left out, so a client with new time later is billed by default.

@@ -4,7 +4,7 @@
 - expenses: mirrored expenses and taxes;
 - sync_runs: one sync of a business and its outcome;
 - policies: billing defaults, local rate rules, the invoice schedule;
-- runs: invoice runs, draft invoices, their lines and reserved time entries;
+- runs: invoice runs, draft invoices, their lines and reserved time entries and expenses;
 - imports: CSV imports of hours from outside FreshBooks;
 - tax_defaults: the local taxes time lines carry, per business, client or service.
 """
@@ -22,7 +22,7 @@ from invoicing.models.mirror import (
     TimeEntry,
 )
 from invoicing.models.policies import BillingPolicy, InvoiceSchedule, RateRule
-from invoicing.models.runs import DraftEntry, DraftInvoice, DraftLine, InvoiceRun
+from invoicing.models.runs import DraftEntry, DraftExpense, DraftInvoice, DraftLine, InvoiceRun
 from invoicing.models.sync_runs import SyncRun
 from invoicing.models.tax_defaults import TaxDefault
 
@@ -30,6 +30,7 @@ __all__ = [
     "BillingPolicy",
     "Client",
     "DraftEntry",
+    "DraftExpense",
     "DraftInvoice",
     "DraftLine",
     "Expense",

@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.template.defaultfilters import pluralize
 
 from connections.models import ConnectedBusiness
+from invoicing.billing.expenses import EXPENSE_CHOICES as EXPENSE_CHOICE_LABELS
+from invoicing.billing.expenses import EXPENSES_ALL
 from invoicing.billing.options import GROUPING_MODES, UNPRICED_HOLD, UNPRICED_LEAVE, UNPRICED_ZERO
 from invoicing.billing.periods import PRESETS
 from invoicing.billing.rounding import DIRECTIONS, INCREMENTS_MINUTES, LEVELS
@@ -47,6 +49,12 @@ UNPRICED_CHOICES = [
     (UNPRICED_ZERO, "Bill unpriced time as 0.00 lines so it shows on the invoice"),
 ]
 UNPRICED_HELP = "Unpriced time is time without a rate, or with a rate of 0.00."
+# FreshBooks' three choices for unbilled expenses, on the preview form and the billing defaults.
+EXPENSE_CHOICES = list(EXPENSE_CHOICE_LABELS.items())
+EXPENSES_HELP = (
+    "Billable expenses with no invoice yet, dated in the period, each on its own line with its "
+    "markup and its own taxes."
+)
 
 
 class BillingPolicy(models.Model):
@@ -65,6 +73,13 @@ class BillingPolicy(models.Model):
         choices=UNPRICED_CHOICES,
         default=UNPRICED_HOLD,
         help_text=UNPRICED_HELP,
+    )
+    expenses = models.CharField(
+        "Unbilled expenses",
+        max_length=16,
+        choices=EXPENSE_CHOICES,
+        default=EXPENSES_ALL,
+        help_text=EXPENSES_HELP,
     )
     # FreshBooks' API does not expose the business standard rate; it can be entered here.
     standard_rate = RateField(null=True, blank=True)

@@ -274,3 +274,36 @@ class DraftEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Entry {self.time_entry_freshbooks_id} on draft {self.draft_id}"
+
+
+class DraftExpense(models.Model):
+    """An expense reserved by a draft's expense line (FreshBooks' line type 1).
+
+    Like `DraftEntry`: `voided` copies "the draft is voided" so a partial unique index keeps a
+    FreshBooks expense on at most one open draft. `taxes` are the line's tax fields as FreshBooks
+    takes them (`taxName1`, `taxAmount1`, ...); `marked_billed` says the mirror shows the expense
+    on the draft's invoice (FreshBooks marks it billed itself when the invoice takes the line).
+    """
+
+    draft = models.ForeignKey(DraftInvoice, on_delete=models.CASCADE, related_name="expenses")
+    line = models.OneToOneField(DraftLine, on_delete=models.CASCADE, related_name="expense")
+    expense = models.ForeignKey(
+        "invoicing.Expense", on_delete=models.RESTRICT, related_name="draft_links"
+    )
+    business_freshbooks_id = models.BigIntegerField()
+    expense_freshbooks_id = models.BigIntegerField()
+    taxes = models.JSONField(default=dict, blank=True)
+    marked_billed = models.BooleanField(default=False)
+    voided = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_freshbooks_id", "expense_freshbooks_id"],
+                condition=Q(voided=False),
+                name="expense_on_one_open_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Expense {self.expense_freshbooks_id} on draft {self.draft_id}"

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from connections.models import ConnectedBusiness
 from invoicing.billing import (
+    EXPENSES_NONE,
     BillingOptions,
     BillingPlan,
     BusinessFacts,
@@ -47,6 +48,7 @@ from invoicing.models import (
     TimeEntry,
 )
 from invoicing.models import RateRule as RateRuleRow
+from invoicing.selectors.expense_context import ExpenseInputs
 from invoicing.selectors.tax_defaults import tax_defaults_for
 
 # Decision: a business without a currency in /me and a client without one bill in USD, the
@@ -89,8 +91,14 @@ def billing_context_for(business: ConnectedBusiness) -> BillingContext:
 
 
 def billing_plan(
-    context: BillingContext, *, entries: list[TimeEntryFacts], options: BillingOptions
+    context: BillingContext,
+    *,
+    entries: list[TimeEntryFacts],
+    options: BillingOptions,
+    expenses: ExpenseInputs | None = None,
 ) -> BillingPlan:
+    """`expenses` (`expense_context.expense_inputs`): the run's expenses in scope, if any."""
+    expenses = expenses or ExpenseInputs()
     return plan_drafts(
         entries=entries,
         catalog=context.catalog,
@@ -99,6 +107,9 @@ def billing_plan(
         business=context.business,
         business_key=context.business_key,
         taxes=context.taxes,
+        expenses=expenses.facts,
+        reserved_expense_ids=expenses.reserved,
+        known_taxes=expenses.taxes,
     )
 
 
@@ -136,7 +147,12 @@ def options_for(
     Raises BillingOptionsError naming the bad field.
     """
     policy = policy or billing_policy_of(business)
-    merged = {"grouping": policy.grouping, "unpriced": policy.unpriced, **raw}
+    merged = {
+        "grouping": policy.grouping,
+        "unpriced": policy.unpriced,
+        "expenses": policy.expenses,
+        **raw,
+    }
     return billing_options_from(
         merged,
         today=today,
@@ -160,6 +176,7 @@ def options_snapshot(options: BillingOptions) -> dict[str, Any]:
         "rounding_direction": options.rounding.direction,
         "rounding_level": options.rounding.level,
         "unpriced": options.unpriced,
+        "expenses": options.expenses,
         "max_lines": options.max_lines,
         "excluded_client_ids": sorted(options.excluded_client_ids),
         "excluded_project_ids": sorted(options.excluded_project_ids),
@@ -169,6 +186,8 @@ def options_snapshot(options: BillingOptions) -> dict[str, Any]:
 
 def options_from_snapshot(snapshot: Mapping[str, Any]) -> BillingOptions:
     raw = {
+        # A run previewed before expenses were billed bills none, as its preview showed.
+        "expenses": EXPENSES_NONE,
         "period": "custom",
         "start": snapshot["period_start"],
         "end": snapshot["period_end"],

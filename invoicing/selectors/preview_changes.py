@@ -13,7 +13,9 @@ def preview_changes(seen: dict[str, Any], now: dict[str, Any]) -> list[dict[str,
     """The differences a user must see before drafts are created, client by client.
 
     Compares what would be created: each client's draft (held back or not, currency, taxes,
-    total) and its lines (entries, hours, rate, amount, where the rate comes from, taxes). Returns
+    total), its lines (entries, hours, rate, amount, where the rate comes from, taxes) and its
+    expense lines (an
+    expense deleted, billed or changed in FreshBooks since). Returns
     [{"client_name", "changes": [sentence, ...]}], empty when nothing differs.
     """
     seen_drafts = {draft["client_id"]: draft for draft in seen.get("drafts", [])}
@@ -40,8 +42,10 @@ def _amount(draft: dict[str, Any], key: str = "total") -> str:
 
 def _draft_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
     if before is None and after is not None:
+        count = len(after.get("expense_lines", []))
+        expenses = f", {count} expense{'' if count == 1 else 's'}" if count else ""
         return [
-            f"New draft: {_hours(after['hours'])}, {_amount(after)}"
+            f"New draft: {_hours(after['hours'])}{expenses}, {_amount(after)}"
             + (" (held back)" if after.get("blocked_reason") else "")
             + "."
         ]
@@ -64,6 +68,7 @@ def _draft_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     old_taxes, new_taxes = _draft_taxes(before), _draft_taxes(after)
     if old_taxes != new_taxes:
         sentences.append(f"Taxes {old_taxes} → {new_taxes}.")
+    sentences.extend(_expense_changes(before, after))
     if Decimal(before["total"]) != Decimal(after["total"]):
         sentences.append(f"Total {_amount(before)} → {_amount(after)}.")
     return sentences
@@ -149,6 +154,39 @@ def _line_difference(old: dict[str, Any], new: dict[str, Any], code: str | None)
     if not parts:
         return ""
     return f"Line “{new['name']}”: " + "; ".join(parts) + "."
+
+
+def _expense_name(line: dict[str, Any]) -> str:
+    details = ", ".join(part for part in (line.get("vendor"), line.get("date")) if part)
+    return f"Expense #{line['expense_id']}" + (f" ({details})" if details else "")
+
+
+def _expense_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    old = {line["expense_id"]: line for line in before.get("expense_lines", [])}
+    new = {line["expense_id"]: line for line in after.get("expense_lines", [])}
+    code = after.get("currency_code")
+    sentences = []
+    for expense_id in sorted(old.keys() | new.keys()):
+        was, now = old.get(expense_id), new.get(expense_id)
+        if now is None and was is not None:
+            sentences.append(
+                f"{_expense_name(was)} is no longer billed: deleted, billed or changed in "
+                f"FreshBooks ({format_money(was['amount'], code)})."
+            )
+        elif was is None and now is not None:
+            sentences.append(f"{_expense_name(now)} added ({format_money(now['amount'], code)}).")
+        elif was is not None and now is not None:
+            parts = []
+            if Decimal(was["amount"]) != Decimal(now["amount"]):
+                parts.append(
+                    f"amount {format_money(was['amount'], code)} → "
+                    f"{format_money(now['amount'], code)}"
+                )
+            if was.get("taxes") != now.get("taxes"):
+                parts.append("taxes " + (", ".join(now.get("taxes") or []) or "none"))
+            if parts:
+                sentences.append(f"{_expense_name(now)}: " + "; ".join(parts) + ".")
+    return sentences
 
 
 def _entries(ids: list[int]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +18,14 @@ from connections.models import ConnectedBusiness
 from invoicing.billing import BillingOptions, BillingPlan, Catalog, NotBilledReason, local_date
 from invoicing.billing.money import hours_from_seconds, rate_text
 from invoicing.billing.taxes import InvoiceTotals, LineTaxes, Tax
-from invoicing.models import InvoiceRun, TimeEntry
+from invoicing.models import Expense, InvoiceRun, TimeEntry
 from invoicing.selectors import billing_context as billing_inputs
+from invoicing.selectors import expense_context
+from invoicing.selectors.expense_preview import (
+    EXPENSE_SUMMARIES,
+    expense_lines_snapshot,
+    expenses_not_billed_snapshot,
+)
 from invoicing.selectors.preview_changes import preview_changes
 
 REASON_LABELS = {
@@ -74,6 +80,7 @@ def preview_snapshot(
     entry_sources: dict[int, str] | None = None,
     freshness: dict[str, Any] | None = None,
     made_at: str = "",
+    expense_rows: dict[int, Expense] | None = None,
 ) -> dict[str, Any]:
     """The document the preview page renders and "Create drafts" compares its new plan with.
 
@@ -82,6 +89,7 @@ def preview_snapshot(
     """
     notes = entry_notes or {}
     sources = entry_sources or {}  # hours from outside FreshBooks: "API", "Toggl Track CSV"
+    expenses = expense_rows or {}
     drafts = []
     for draft in plan.drafts:
         billed_seconds = sum(sum(line.billed_seconds.values()) for line in draft.lines)
@@ -97,6 +105,8 @@ def preview_snapshot(
                 "entry_count": len(draft.entry_ids),
                 "blocked_reason": draft.blocked_reason,
                 "unique_key": draft.unique_key,
+                "expense_count": len(draft.expense_lines),
+                "expense_lines": expense_lines_snapshot(draft, expenses),
                 "lines": [
                     {
                         "name": line.name,
@@ -155,6 +165,8 @@ def preview_snapshot(
         "grouping": options.grouping,
         "rounding": options.rounding.describe(),
         "unpriced": options.unpriced,
+        "expenses": options.expenses,
+        "expenses_label": EXPENSE_SUMMARIES.get(options.expenses, ""),
         "drafts": drafts,
         "drafts_to_create": len(plan.drafts_to_create),
         "not_billed": not_billed,
@@ -163,6 +175,7 @@ def preview_snapshot(
         "totals_by_currency": {
             code: _money(total) for code, total in plan.totals_by_currency.items()
         },
+        "expenses_not_billed": expenses_not_billed_snapshot(plan, catalog, expenses),
         "freshness": freshness or {},
     }
 
@@ -239,6 +252,7 @@ class Planned:
     plan: BillingPlan
     catalog: Catalog
     rows: dict[int, TimeEntry]
+    expense_rows: dict[int, Expense] = field(default_factory=dict)
 
 
 def plan_for(
@@ -264,9 +278,19 @@ def plan_for(
     facts, rows = billing_inputs.entry_facts(
         business, list(entries), replacing_draft_id=replacing_draft_id
     )
+    expenses = expense_context.candidate_expenses(
+        business, options, client_ids=client_ids, replacing_draft_id=replacing_draft_id
+    )
+    if lock:
+        expenses = expenses.select_for_update()
+    expense_inputs = expense_context.expense_inputs(
+        business, list(expenses), replacing_draft_id=replacing_draft_id
+    )
     context = billing_inputs.billing_context_for(business)
-    plan = billing_inputs.billing_plan(context, entries=facts, options=options)
-    return Planned(plan=plan, catalog=context.catalog, rows=rows)
+    plan = billing_inputs.billing_plan(
+        context, entries=facts, options=options, expenses=expense_inputs
+    )
+    return Planned(plan=plan, catalog=context.catalog, rows=rows, expense_rows=expense_inputs.rows)
 
 
 def snapshot_of(
@@ -291,6 +315,7 @@ def snapshot_of(
         },
         freshness=freshness,
         made_at=timezone.now().isoformat(),
+        expense_rows=planned.expense_rows,
     )
 
 

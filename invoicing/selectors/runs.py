@@ -312,7 +312,8 @@ def draft_for(business: ConnectedBusiness, draft_pk: int) -> DraftInvoice:
 
 
 def draft_lines(draft: DraftInvoice) -> QuerySet[DraftLine]:
-    return draft.lines.all()
+    """The draft's lines; an expense line has its `expense` (the reservation and the mirror row)."""
+    return draft.lines.select_related("expense__expense")
 
 
 def invoice_runs_of(business: ConnectedBusiness, limit: int = RUNS_LISTED) -> list[InvoiceRun]:

@@ -6,7 +6,9 @@ depends on, with short timeouts:
 1. time entries changed since the last successful sync started (minus the sync overlap): one
    call per 100 changes, deletions and running timers included;
 2. projects changed since then (their rate and billing method live on the project) and clients
-   changed since then (archived, deleted, currency): one call each per 100 changes;
+   changed since then (archived, deleted, currency): one call each per 100 changes; expenses
+   changed and deleted since then (amount, billable, invoice): one call each per 100 changes,
+   none for a connection made before expenses were read (its sync says to reconnect);
 3. the rates of the projects and services involved, that is those of the unbilled billable entries
    of the period (and chosen clients): the team member rates (one call) when a project involved
    bills by team member; the business service rates (one call) and each project's rate for each
@@ -15,7 +17,7 @@ depends on, with short timeouts:
 4. when the business has tax defaults, the taxes changed since then (a percent changed in
    FreshBooks changes the totals): one call.
 
-So a plan costs 3 calls plus 0 to 3 plus one per (service-rate project, service) pair in the period.
+So a plan costs 5 calls plus 0 to 2 plus one per (service-rate project, service) pair in the period.
 If FreshBooks cannot be reached in time (down, rate-limited, access lost), the plan is made from the
 mirror as it is, and `Freshness.problem` says so with the time of the last sync.
 """
@@ -41,6 +43,7 @@ from integration_app.untrusted_text import storable_json
 from invoicing.billing import Period, period_bounds_utc
 from invoicing.models import (
     Client,
+    Expense,
     Project,
     ProjectServiceRate,
     ServiceRate,
@@ -70,6 +73,7 @@ class Freshness:
     api_calls: int = 0
     entries_changed: int = 0
     rates_changed: int = 0
+    expenses_changed: int = 0
     problem: str = ""
     last_synced_at: str | None = None
 
@@ -82,6 +86,7 @@ class _Counter:
         self.calls = 0
         self.entries = 0
         self.rates = 0
+        self.expenses = 0
 
 
 def plan_inputs_refresh(
@@ -122,6 +127,7 @@ def plan_inputs_refresh(
             api_calls=counter.calls,
             entries_changed=counter.entries,
             rates_changed=counter.rates,
+            expenses_changed=counter.expenses,
             last_synced_at=last_synced,
         )
     return Freshness(
@@ -187,6 +193,24 @@ def _changed_taxes(
             _upsert(Tax, business, page.items, expense_mappers.tax_columns)
     except PermissionDenied:
         pass  # a connection made before taxes were synced; the sync run says to reconnect
+    _changed_expenses(client, business, since, counter)
+
+
+def _changed_expenses(
+    client: FreshBooksClient, business: ConnectedBusiness, since: datetime, counter: _Counter
+) -> None:
+    """Live then deleted expenses changed since `since` (FreshBooks lists them apart)."""
+    try:
+        for deleted in (False, True):
+            for page in client.iter_expense_pages(
+                business.account_id, updated_min=since.date(), deleted=deleted
+            ):
+                counter.calls += 1
+                counter.expenses += _upsert(
+                    Expense, business, page.items, expense_mappers.expense_columns
+                )
+    except PermissionDenied:
+        counter.calls += 1  # a connection without the expense scope: planned from the mirror
 
 
 def _upsert(model, business: ConnectedBusiness, raws: list[dict[str, Any]], columns) -> int:

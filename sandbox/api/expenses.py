@@ -4,7 +4,8 @@ The accounting envelope and paging, as for clients and invoices (``accounting``)
 ``search[clientid]``/``clientids[]``, ``search[projectid]``/``projectids[]``,
 ``search[categoryid]``/``categoryids[]``, ``search[date_min]``/``date_max`` (the expense's date),
 ``search[updated_min]``/``updated_max``, ``search[vis_state]`` and ``search[invoiceid]``; unknown
-keys are ignored, as FreshBooks does. Categories are read-only.
+keys are ignored, as FreshBooks does. The five routes are ``resources.accounting_crud``'s.
+Categories are read-only.
 """
 
 from __future__ import annotations
@@ -12,16 +13,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from sandbox.api.accounting import _common_filters, _search_date, _search_ints
-from sandbox.api.common import (
-    accounting_list,
-    authorize,
-    json_body,
-    page_window,
-    runtime,
-    staff_account,
-)
+from sandbox.api.common import accounting_list, authorize, page_window, runtime, staff_account
+from sandbox.api.resources import accounting_crud
 from sandbox.store import expense_categories, expenses
-from sandbox.validation import wrapped
 
 blueprint = Blueprint("expenses", __name__)
 
@@ -49,59 +43,14 @@ def _expense_filters() -> dict:
     return filters
 
 
-@blueprint.get(EXPENSES)
-def list_expenses(account_id: str):
-    filters = _expense_filters()
-    page, per_page, window = page_window(15)
-    with runtime().db.reading() as reader:
-        grant = authorize(reader, "user:expenses:read")
-        business = staff_account(reader, grant, account_id)
-        found, total = expenses.search(reader, business["account_id"], filters, window)
-    return jsonify(accounting_list("expenses", found, page, per_page, total))
-
-
-@blueprint.post(EXPENSES)
-def create_expense(account_id: str):
-    with runtime().db.transaction() as transaction:
-        grant = authorize(transaction, "user:expenses:write")
-        business = staff_account(transaction, grant, account_id)
-        expense = expenses.create(
-            transaction, business, wrapped(json_body(), "expense"), identity_id=grant.identity_id
-        )
-    return jsonify({"response": {"result": {"expense": expense}}})
-
-
-@blueprint.get(f"{EXPENSES}/<int:expense_id>")
-def get_expense(account_id: str, expense_id: int):
-    with runtime().db.reading() as reader:
-        grant = authorize(reader, "user:expenses:read")
-        business = staff_account(reader, grant, account_id)
-        expense = expenses.get(reader, business["account_id"], expense_id)
-    return jsonify({"response": {"result": {"expense": expense}}})
-
-
-@blueprint.put(f"{EXPENSES}/<int:expense_id>")
-def update_expense(account_id: str, expense_id: int):
-    with runtime().db.transaction() as transaction:
-        grant = authorize(transaction, "user:expenses:write")
-        business = staff_account(transaction, grant, account_id)
-        expense = expenses.update(
-            transaction,
-            business,
-            expense_id,
-            wrapped(json_body(), "expense"),
-            identity_id=grant.identity_id,
-        )
-    return jsonify({"response": {"result": {"expense": expense}}})
-
-
-@blueprint.delete(f"{EXPENSES}/<int:expense_id>")
-def delete_expense(account_id: str, expense_id: int):
-    with runtime().db.transaction() as transaction:
-        grant = authorize(transaction, "user:expenses:write")
-        business = staff_account(transaction, grant, account_id)
-        expenses.delete(transaction, business, expense_id, identity_id=grant.identity_id)
-    return jsonify({"response": {}})
+accounting_crud(
+    blueprint,
+    EXPENSES,
+    store=expenses,
+    singular="expense",
+    plural="expenses",
+    filters=_expense_filters,
+)
 
 
 @blueprint.get(CATEGORIES)

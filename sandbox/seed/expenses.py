@@ -1,17 +1,18 @@
 """Taxes and billable expenses, so the first preview shows both.
 
 Canadian businesses charge HST (13%) and have GST (5%) on file; US businesses have no tax. Every
-client gets two billable expenses in its own currency within the last month, the first on one of
-its projects (Canadian businesses: with HST, the second with a 10% markup); the first client of
-each business also has one internal (not billable) expense and one billable expense in another
-currency than its own, which the app lists under "not billed". Drawn from their own generator so
+client gets two billable expenses in its own currency, the first last month on one of its projects
+(Canadian businesses: with HST), the second this month with a 10% markup, so the default preview of
+either month shows expenses; the first client of each business also has, last month, one internal
+(not billable) expense and one billable expense in another currency than its own, which the app
+lists under "not billed". Drawn from their own generator so
 adding them leaves the rest of the seed as it was.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,15 @@ from sandbox.store import clients, expense_categories, expenses, identities, tax
 from sandbox.store.common import EVERYTHING
 
 VENDORS = ("Staples", "Air Canada", "Uber", "Adobe", "Serano Bakery", "Courier Express")
+
+
+def _expense_day(today: date, rng: random.Random, *, this_month: bool) -> str:
+    """A day of last month, or (``this_month``) of this month up to today, so the default
+    previews of both months show expenses whatever day of the month it is."""
+    first = today.replace(day=1)
+    if this_month:
+        return (today - timedelta(days=rng.randrange(0, today.day))).isoformat()
+    return (first - timedelta(days=rng.randrange(1, 20))).isoformat()
 
 
 def add_taxes_and_expenses(run: SeedRun, full: list[dict], work: dict[int, dict]) -> None:
@@ -71,7 +81,7 @@ def add_taxes_and_expenses(run: SeedRun, full: list[dict], work: dict[int, dict]
                     "vendor": rng.choice(VENDORS),
                     "notes": "Billable expense" if plan.get("billable", True) else "Office",
                     "markup_percent": plan.get("markup_percent", "0"),
-                    "date": (run.now - timedelta(days=rng.randrange(1, 28))).date().isoformat(),
+                    "date": _expense_day(run.now.date(), rng, this_month=plan is plans[1]),
                 }
                 if hst is not None and plan.get("taxed"):
                     payload.update({"taxName1": hst["name"], "taxPercent1": hst["amount"]})

@@ -128,3 +128,22 @@ def test_the_demo_tax_is_given_once_so_removing_it_sticks(demo_with_tax):
     sync_business(canadian)
 
     assert not TaxDefault.objects.filter(business=canadian).exists()
+
+
+def test_the_first_preview_bills_the_seeded_expenses_with_hst_in_canada_and_no_tax_in_the_us(demo):
+    taxes_by_business = {}
+    for business in demo:
+        preview = invoice_run_preview(business=business, raw_options={"period": "last_month"})
+        snapshot = preview.preview
+        assert snapshot["expenses"] == "all"  # the business default, unless changed
+        lines = [line for draft in snapshot["drafts"] for line in draft["expense_lines"]]
+        assert len(lines) >= 10, business.name  # one per client last month
+        assert all(line["date"] and line["name"] and Decimal(line["amount"]) > 0 for line in lines)
+        taxes_by_business[business.currency_code] = {tax for line in lines for tax in line["taxes"]}
+        other = [
+            item for item in snapshot["expenses_not_billed"] if item["reason"] == "other_currency"
+        ]
+        assert len(other) == 1, snapshot["expenses_not_billed"]
+        assert other[0]["reason_label"] == "Another currency"
+
+    assert taxes_by_business == {"USD": set(), "CAD": {"HST (13%)"}}

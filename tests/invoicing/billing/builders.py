@@ -105,6 +105,7 @@ def options(
     excluded_client_ids: frozenset[int] = frozenset(),
     excluded_project_ids: frozenset[int] = frozenset(),
     excluded_entry_ids: frozenset[int] = frozenset(),
+    expenses: str = "all",
 ) -> BillingOptions:
     return BillingOptions(
         period=period,
@@ -115,6 +116,7 @@ def options(
         excluded_client_ids=excluded_client_ids,
         excluded_project_ids=excluded_project_ids,
         excluded_entry_ids=excluded_entry_ids,
+        expenses=expenses,
     )
 
 

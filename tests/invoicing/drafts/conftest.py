@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from invoicing.drafts import DraftRetryLater, draft_advance
-from invoicing.models import BillingPolicy, DraftInvoice, SyncRun
+from invoicing.models import BillingPolicy, DraftInvoice, Expense, SyncRun
 from invoicing.sync.runs import sync_run_execute
 from tests.factories import SyncRunFactory
 from tests.plugins.freshbooks import connect_sandbox_business
@@ -79,3 +79,32 @@ def sandbox_billed_ids(sandbox, business) -> set[int]:
 def synced(use_sandbox):
     # ~300 entries for this business over about two months, across 6 clients.
     return connect_and_sync(use_sandbox, time_entries=600, months=2, clients=12)
+
+
+def sandbox_expenses(sandbox, business) -> dict[int, dict]:
+    """Every expense of the business in the sandbox, deleted ones too, by id."""
+    return {
+        expense["id"]: expense for expense in sandbox.control.state(business.account_id, "expenses")
+    }
+
+
+def assert_expenses_billed_once(sandbox, business, links) -> None:
+    """Every reserved expense (`links`, open DraftExpense rows) is billed in FreshBooks on its own
+    draft's invoice and nowhere else, and the mirror shows it; there are some (the seed gives
+    every client billable expenses)."""
+    links = list(links.select_related("draft", "expense"))
+    assert links, "no expense was billed"
+    assert len({link.expense_freshbooks_id for link in links}) == len(links)  # none twice
+    remote = sandbox_expenses(sandbox, business)
+    for link in links:
+        invoice_id = link.draft.freshbooks_invoice_id
+        assert remote[link.expense_freshbooks_id]["invoiceid"] == invoice_id
+        assert (link.expense.invoice_freshbooks_id, link.marked_billed) == (invoice_id, True)
+        assert link.expense.status == Expense.Status.INVOICED
+    on_invoices = [
+        line["expenseid"]
+        for invoice in live_invoices(sandbox, business)
+        for line in invoice["lines"]
+        if line["type"] == 1
+    ]
+    assert sorted(on_invoices) == sorted(link.expense_freshbooks_id for link in links)

@@ -14,12 +14,15 @@ from invoicing.drafts import (
     invoice_run_create,
     invoice_run_preview,
 )
-from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun, TimeEntry
+from invoicing.models import DraftEntry, DraftExpense, DraftInvoice, InvoiceRun, TimeEntry
 from tests.invoicing.drafts.conftest import (
     advance_until_settled,
+    assert_expenses_billed_once,
+    connect_and_sync,
     live_invoices,
     period_options,
     sandbox_billed_ids,
+    sandbox_expenses,
 )
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +52,7 @@ def assert_exactly_one_invoice_per_draft(sandbox, run) -> None:
     )
     assert reserved <= sandbox_billed_ids(sandbox, run.business)
     assert DraftEntry.objects.filter(draft__run=run).count() == len(reserved)  # none twice
+    assert_expenses_billed_once(sandbox, run.business, DraftExpense.objects.filter(draft__run=run))
 
 
 def test_created_drafts_carry_the_previewed_totals_and_freshbooks_agrees_to_the_cent(
@@ -257,3 +261,104 @@ def test_an_identity_that_must_reconnect_gets_a_clear_message_and_nothing_is_cre
     preview.refresh_from_db()
     assert preview.status == InvoiceRun.Status.PREVIEWED
     assert not DraftInvoice.objects.exists()
+
+
+def test_the_expense_lines_reach_freshbooks_with_their_taxes_and_the_totals_agree(
+    use_sandbox, synced
+):
+    run = preview_and_create(synced.business)
+    drafts = advance_until_settled(run)
+
+    with_expenses = [draft for draft in drafts if draft.expenses.exists()]
+    assert with_expenses
+    invoices = {invoice["id"]: invoice for invoice in live_invoices(use_sandbox, synced.business)}
+    for draft in with_expenses:
+        invoice = invoices[draft.freshbooks_invoice_id]
+        sent = [line for line in invoice["lines"] if line["type"] == 1]
+        reserved = {link.expense_freshbooks_id: link for link in draft.expenses.all()}
+        assert {line["expenseid"] for line in sent} == set(reserved)
+        for line in sent:
+            assert line.get("taxName1", "") == reserved[line["expenseid"]].taxes.get("taxName1", "")
+        assert draft.freshbooks_total == draft.total  # expense taxes included, to the cent
+
+
+def test_a_timed_out_post_with_expense_lines_bills_each_expense_once(use_sandbox, synced, settings):
+    settings.FRESHBOOKS_READ_TIMEOUT = 1
+    run = preview_and_create(synced.business)
+    use_sandbox.control.add_fault(
+        method="POST", path=INVOICES_PATH, kind="timeout", timeout_s=3, phase="after", every=2
+    )
+
+    advance_until_settled(run)
+
+    assert_exactly_one_invoice_per_draft(use_sandbox, run)
+    assert set(run.drafts.values_list("submit_attempts", flat=True)) == {1}
+
+
+def test_an_expense_deleted_in_freshbooks_after_the_drafts_were_planned_fails_its_draft_whole(
+    use_sandbox, synced
+):
+    run = preview_and_create(synced.business)
+    link = DraftExpense.objects.filter(draft__run=run).order_by("pk").first()
+    use_sandbox.control.act_delete(synced.business_id, "expenses", link.expense_freshbooks_id)
+
+    drafts = advance_until_settled(run)
+
+    [failed] = [draft for draft in drafts if draft.pk == link.draft_id]
+    assert failed.state == DraftInvoice.State.FAILED
+    assert failed.submit_attempts == 1  # refused, not retried in a loop
+    assert "An expense on this draft was deleted, billed or changed in FreshBooks" in failed.error
+    # Nothing of it was billed half-way: no invoice, its other expenses and its time unbilled.
+    assert not invoices_by_reference(use_sandbox, synced.business)[failed.reference]
+    remote = sandbox_expenses(use_sandbox, synced.business)
+    assert all(
+        remote[other.expense_freshbooks_id]["invoiceid"] is None for other in failed.expenses.all()
+    )
+    assert not entry_ids_of(failed) & sandbox_billed_ids(use_sandbox, synced.business)
+    others = [draft for draft in drafts if draft.pk != failed.pk]
+    assert {draft.state for draft in others} == {DraftInvoice.State.DONE}
+
+
+def entry_ids_of(draft) -> set[int]:
+    return set(
+        DraftEntry.objects.filter(draft=draft).values_list("time_entry_freshbooks_id", flat=True)
+    )
+
+
+def test_a_second_run_finds_the_expenses_already_on_drafts_and_bills_none_twice(
+    use_sandbox, synced
+):
+    first = preview_and_create(synced.business)
+    advance_until_settled(first)
+
+    second = preview_and_create(synced.business)
+
+    assert second.drafts_total == 0
+    assert not DraftExpense.objects.filter(draft__run=second).exists()
+    assert_expenses_billed_once(
+        use_sandbox, synced.business, DraftExpense.objects.filter(draft__run=first)
+    )
+
+
+def test_a_canadian_business_bills_its_expenses_with_hst_and_freshbooks_agrees_to_the_cent(
+    use_sandbox,
+):
+    canadian = connect_and_sync(
+        use_sandbox, time_entries=200, months=2, clients=6, business_index=1
+    )
+    run = preview_and_create(canadian.business)
+    drafts = advance_until_settled(run)
+
+    assert_exactly_one_invoice_per_draft(use_sandbox, run)
+    taxed = [draft for draft in drafts if draft.expenses.filter(taxes__taxName1="HST").exists()]
+    assert taxed, "no expense line carried HST"
+    assert all(draft.freshbooks_total == draft.total for draft in drafts)
+    invoices = {invoice["id"]: invoice for invoice in live_invoices(use_sandbox, canadian.business)}
+    for draft in taxed:
+        with_hst = draft.expenses.filter(taxes__taxName1="HST")
+        sent = {
+            line["expenseid"]
+            for line in invoices[draft.freshbooks_invoice_id]["lines"]
+            if line["type"] == 1 and line.get("taxName1") == "HST"
+        }
+        assert sent == set(with_hst.values_list("expense_freshbooks_id", flat=True))

@@ -28,6 +28,7 @@ from tests.invoicing.drafts.conftest import (
     live_invoices,
     period_options,
     sandbox_billed_ids,
+    sandbox_expenses,
 )
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +123,15 @@ def test_confirming_voids_the_old_draft_then_creates_the_replacement_with_the_sa
     assert confirmed.approved_by == user
     assert (new.client_freshbooks_id, new.state) == (old.client_freshbooks_id, "done")
     assert entry_ids(new) == entry_ids(old)
+    # Its expenses move with it: released by the void, billed on the replacement's invoice.
+    expenses = set(old.expenses.values_list("expense_freshbooks_id", flat=True))
+    assert expenses, "the re-billed draft had no expense lines"
+    assert set(new.expenses.values_list("expense_freshbooks_id", flat=True)) == expenses
+    assert {line["expense_id"] for line in rebill.preview["drafts"][0]["expense_lines"]} == expenses
+    remote = sandbox_expenses(use_sandbox, old.business)
+    assert {remote[expense_id]["invoiceid"] for expense_id in expenses} == {
+        new.freshbooks_invoice_id
+    }
     assert new.freshbooks_total == new.total == Decimal(rebill.preview["drafts"][0]["total"])
     live = live_invoices(use_sandbox, old.business)
     assert old.reference not in {invoice["po_number"] for invoice in live}

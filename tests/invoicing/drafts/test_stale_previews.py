@@ -20,6 +20,7 @@ from invoicing.drafts import (
     invoice_run_replan_confirm,
 )
 from invoicing.models import Client, DraftInvoice, InvoiceRun, Project
+from invoicing.selectors.preview_changes import preview_changes
 from invoicing.selectors.previews import preview_outdated
 
 from .conftest import advance_until_settled, connect_and_sync, live_invoices, period_options
@@ -144,3 +145,58 @@ def test_unpriced_time_billed_as_0_00_lines_reaches_the_freshbooks_invoice(use_s
     assert len(zero_lines) == len(zero_entries)
     assert all(Decimal(line["amount"]["amount"]) == 0 for line in zero_lines)
     assert all(draft.freshbooks_total == draft.total for draft in drafts)
+
+
+def test_an_expense_deleted_in_freshbooks_after_the_preview_creates_nothing_and_says_so(
+    use_sandbox, small
+):
+    business = small.business
+    run = invoice_run_preview(business=business, raw_options=period_options())
+    draft = next(draft for draft in run.preview["drafts"] if draft["expense_lines"])
+    gone = draft["expense_lines"][0]
+
+    use_sandbox.control.act_delete(business.business_id, "expenses", gone["expense_id"])
+    run = invoice_run_create(run_id=run.pk, user=business.connection.user)
+
+    assert run.status == InvoiceRun.Status.PREVIEWED
+    assert not DraftInvoice.objects.filter(run=run).exists()
+    assert live_invoices(use_sandbox, business) == []
+    [change] = [
+        item
+        for item in preview_changes(run.preview, run.replanned)
+        if item["client_name"] == draft["client_name"]
+    ]
+    assert any(
+        sentence.startswith(f"Expense #{gone['expense_id']}") and "no longer billed" in sentence
+        for sentence in change["changes"]
+    ), change
+    assert run.replanned["freshness"]["expenses_changed"] >= 1
+
+
+def test_an_expense_whose_amount_changed_makes_the_preview_outdated_with_the_new_amount(
+    use_sandbox, small
+):
+    business = small.business
+    run = invoice_run_preview(business=business, raw_options=period_options())
+    draft = next(draft for draft in run.preview["drafts"] if draft["expense_lines"])
+    line = draft["expense_lines"][0]
+
+    use_sandbox.control.act_update(
+        business.business_id,
+        "expenses",
+        line["expense_id"],
+        amount={"amount": "999.00", "code": draft["currency_code"]},
+    )
+    invoice_run_preview(business=business, raw_options=period_options())  # reads fresh data
+
+    assert preview_outdated(run)
+    run = invoice_run_create(run_id=run.pk, user=business.connection.user)
+    [change] = [
+        item
+        for item in preview_changes(run.preview, run.replanned)
+        if item["client_name"] == draft["client_name"]
+    ]
+    assert any(
+        sentence.startswith(f"Expense #{line['expense_id']}") and "amount" in sentence
+        for sentence in change["changes"]
+    ), change

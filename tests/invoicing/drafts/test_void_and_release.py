@@ -14,13 +14,14 @@ from invoicing.drafts import (
     invoice_run_preview,
 )
 from invoicing.drafts.lease import lease_claim
-from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun, TimeEntry
+from invoicing.models import DraftEntry, DraftExpense, DraftInvoice, Expense, InvoiceRun, TimeEntry
 from tests.factories import UserFactory
 from tests.invoicing.drafts.conftest import (
     advance_until_settled,
     live_invoices,
     period_options,
     sandbox_billed_ids,
+    sandbox_expenses,
 )
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,64 @@ def test_a_failed_draft_is_voided_without_touching_freshbooks(use_sandbox, synce
     assert set(calls) <= {"total", "GET /accounting/account/{account_id}/invoices/invoices"}
     run.refresh_from_db()
     assert run.status == InvoiceRun.Status.COMPLETED
+
+
+def expense_ids(draft) -> set[int]:
+    return set(draft.expenses.values_list("expense_freshbooks_id", flat=True))
+
+
+def test_voiding_releases_the_expenses_in_freshbooks_and_the_app_and_they_bill_again(
+    use_sandbox, synced, created
+):
+    draft = next(draft for draft in created.drafts.order_by("pk") if draft.expenses.exists())
+    expenses = expense_ids(draft)
+    remote = sandbox_expenses(use_sandbox, synced.business)
+    assert {remote[expense_id]["invoiceid"] for expense_id in expenses} == {
+        draft.freshbooks_invoice_id
+    }
+
+    draft_void(draft_id=draft.pk, user=None, reason="Wrong expenses")
+
+    remote = sandbox_expenses(use_sandbox, synced.business)
+    assert {remote[expense_id]["invoiceid"] for expense_id in expenses} == {None}
+    mirrored = Expense.objects.filter(business=synced.business, freshbooks_id__in=expenses)
+    assert set(mirrored.values_list("invoice_freshbooks_id", "status")) == {
+        (None, Expense.Status.OUTSTANDING)
+    }
+    assert not DraftExpense.objects.filter(draft=draft, voided=False).exists()
+
+    again = invoice_run_preview(business=synced.business, raw_options=period_options())
+    [rebillable] = [
+        d for d in again.preview["drafts"] if d["client_id"] == draft.client_freshbooks_id
+    ]
+    assert {line["expense_id"] for line in rebillable["expense_lines"]} == expenses
+    rerun = invoice_run_create(run_id=again.pk)
+    [replacement] = [
+        d
+        for d in advance_until_settled(rerun)
+        if d.client_freshbooks_id == draft.client_freshbooks_id
+    ]
+    assert replacement.state == DraftInvoice.State.DONE
+    assert expense_ids(replacement) == expenses
+    remote = sandbox_expenses(use_sandbox, synced.business)
+    assert {remote[expense_id]["invoiceid"] for expense_id in expenses} == {
+        replacement.freshbooks_invoice_id
+    }
+    assert DraftExpense.objects.filter(
+        expense_freshbooks_id__in=expenses, voided=False
+    ).count() == len(expenses)
+
+
+def test_an_invoice_deleted_in_freshbooks_releases_its_expenses_in_the_mirror(
+    use_sandbox, synced, created
+):
+    draft = next(draft for draft in created.drafts.order_by("pk") if draft.expenses.exists())
+    use_sandbox.control.act_delete(synced.business_id, "invoices", draft.freshbooks_invoice_id)
+
+    draft_release_on_remote_delete(business=synced.business, invoice_id=draft.freshbooks_invoice_id)
+
+    mirrored = Expense.objects.filter(
+        business=synced.business, freshbooks_id__in=expense_ids(draft)
+    )
+    assert set(mirrored.values_list("invoice_freshbooks_id", flat=True)) == {None}
+    assert not DraftExpense.objects.filter(draft=draft, voided=False).exists()

@@ -11,8 +11,9 @@ from django.db import connections
 from django.utils import timezone
 
 from invoicing.drafts import drafts_sweep, invoice_run_start
-from invoicing.models import DraftEntry, DraftInvoice, InvoiceRun
+from invoicing.models import DraftEntry, DraftExpense, DraftInvoice, InvoiceRun
 from tests.invoicing.drafts.conftest import (
+    assert_expenses_billed_once,
     live_invoices,
     period_options,
     sandbox_billed_ids,
@@ -48,6 +49,10 @@ def assert_one_invoice_per_draft_and_no_entry_billed_twice(sandbox, business) ->
     entry_ids = list(links.values_list("time_entry_freshbooks_id", flat=True))
     assert len(entry_ids) == len(set(entry_ids))
     assert set(entry_ids) <= sandbox_billed_ids(sandbox, business)
+    # The drafts carry expense lines too: each billed once, on its own draft's invoice.
+    assert_expenses_billed_once(
+        sandbox, business, DraftExpense.objects.filter(draft__business=business, voided=False)
+    )
 
 
 def test_a_worker_killed_between_the_post_and_saving_the_id_leaves_one_invoice_per_draft(
@@ -145,3 +150,5 @@ def test_two_runs_for_the_same_business_and_period_started_together_create_one_s
     assert "already on drafts" in loser.error
     entry_ids = list(DraftEntry.objects.values_list("time_entry_freshbooks_id", flat=True))
     assert len(entry_ids) == len(set(entry_ids))
+    expense_ids = list(DraftExpense.objects.values_list("expense_freshbooks_id", flat=True))
+    assert expense_ids and len(expense_ids) == len(set(expense_ids))

@@ -28,6 +28,7 @@ PERIOD = {
     "end": (TODAY + timedelta(days=1)).isoformat(),
     "grouping": "project",
     "unpriced": "leave_unbilled",
+    "expenses": "none",  # the seed's expenses aside: these drafts are about time and rates
 }
 
 
@@ -159,10 +160,11 @@ def test_a_plan_costs_a_few_calls_plus_one_per_project_and_service_billed_by_ser
     _, run = rated.preview_rates()
 
     calls = rated.sandbox.control.calls()
-    # time entries, projects, clients changed since the sync; team member rates and service rates
-    # (a project bills by each); App's and Helpdesk's rate for their one service each.
-    assert run.preview["freshness"]["api_calls"] == 7
-    assert calls["total"] == 7, calls
+    # time entries, projects, clients, live and deleted expenses changed since the sync; team
+    # member rates and service rates (a project bills by each); App's and Helpdesk's rate for
+    # their one service each.
+    assert run.preview["freshness"]["api_calls"] == 9
+    assert calls["total"] == 9, calls
 
 
 def test_a_new_entry_made_in_freshbooks_a_moment_ago_is_on_the_preview(rated):
