@@ -25,14 +25,14 @@ from integration_app.enqueue import ADVANCE_DRAFT, enqueue_on_commit
 from invoicing.billing import (
     BillingOptions,
     BillingPlan,
-    DraftPlan,
 )
 from invoicing.drafts.errors import (
     PreviewClosed,
     ReconnectRequired,
     RunNotCreatable,
 )
-from invoicing.models import DraftEntry, DraftInvoice, DraftLine, InvoiceRun, TimeEntry
+from invoicing.drafts.reserve import drafts_reserve
+from invoicing.models import DraftInvoice, InvoiceRun
 from invoicing.selectors import billing_context as billing_inputs
 from invoicing.selectors.preview_changes import preview_changes
 from invoicing.selectors.previews import plan_for, snapshot_of
@@ -151,10 +151,7 @@ def invoice_run_create(
             run.replanned = {}
             if freshness is not None:
                 run.preview = {**run.preview, "freshness_at_create": freshness}
-            drafts = [
-                _reserve(run, draft_plan, planned.rows)
-                for draft_plan in planned.plan.drafts_to_create
-            ]
+            drafts = drafts_reserve(run, planned.plan.drafts_to_create, planned.rows)
             now = timezone.now()
             run.status = InvoiceRun.Status.CREATING if drafts else InvoiceRun.Status.COMPLETED
             run.drafts_total = len(drafts)
@@ -219,50 +216,6 @@ def _lock_business(business: ConnectedBusiness) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-
-
-def _reserve(run: InvoiceRun, draft_plan: DraftPlan, rows: dict[int, TimeEntry]) -> DraftInvoice:
-    draft = DraftInvoice.objects.create(
-        run=run,
-        business=run.business,
-        client_freshbooks_id=draft_plan.client_id,
-        client_name=draft_plan.client_name[:255],
-        currency_code=draft_plan.currency_code,
-        unique_key=draft_plan.unique_key,
-        total=draft_plan.total,
-    )
-    draft.reference = f"FBB-{draft.pk}-{draft_plan.unique_key[:8]}"
-    draft.save(update_fields=["reference"])
-    lines = DraftLine.objects.bulk_create(
-        DraftLine(
-            draft=draft,
-            position=position,
-            name=line.name[:255],
-            description=line.description,
-            quantity=line.quantity,
-            unit_cost=line.unit_cost,
-            amount=line.amount,
-            rate_sources=list(line.rate_sources),
-            raw_seconds=line.raw_seconds,
-            billed_seconds=sum(line.billed_seconds.values()),
-        )
-        for position, line in enumerate(draft_plan.lines, start=1)
-    )
-    business_id = run.business.business_id
-    DraftEntry.objects.bulk_create(
-        DraftEntry(
-            draft=draft,
-            line=line_row,
-            time_entry=rows[entry_id],
-            business_freshbooks_id=business_id,
-            time_entry_freshbooks_id=entry_id,
-            raw_seconds=rows[entry_id].duration_seconds,
-            billed_seconds=line.billed_seconds[entry_id],
-        )
-        for line_row, line in zip(lines, draft_plan.lines, strict=True)
-        for entry_id in line.entry_ids
-    )
-    return draft
 
 
 def invoice_run_start(

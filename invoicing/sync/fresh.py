@@ -20,33 +20,35 @@ mirror as it is, and `Freshness.problem` says so with the time of the last sync.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connections.freshbooks import FreshBooksClient, FreshBooksError
+from connections.freshbooks import FreshBooksClient, FreshBooksError, Page
 from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
-from integration_app.untrusted_text import storable_json
 from invoicing.billing import Period, period_bounds_utc
 from invoicing.models import (
     Client,
     Project,
-    ProjectServiceRate,
-    ServiceRate,
     SyncRun,
-    TeamMember,
     TimeEntry,
 )
 from invoicing.sync import mappers
+from invoicing.sync.concurrent_reads import read_concurrently
+from invoicing.sync.rates_store import (
+    project_service_rates_store,
+    service_rates_store,
+    team_member_rates_store,
+)
 from invoicing.sync.store import mirror_upsert
 
 logger = logging.getLogger(__name__)
@@ -155,19 +157,36 @@ def changes_since(business: ConnectedBusiness) -> datetime | None:
 def _changed_objects(
     client: FreshBooksClient, business: ConnectedBusiness, since: datetime, counter: _Counter
 ) -> None:
-    for page in client.iter_time_entry_pages(
-        business.business_id,
-        updated_since=since,
-        include_deleted=True,
-        include_unlogged=True,
-        team=True,
-    ):
+    """Every page of the three listings of changes is read concurrently, then stored in order."""
+
+    def entry_page(number: int) -> list[Page]:
+        pages = client.iter_time_entry_pages(
+            business.business_id,
+            updated_since=since,
+            include_deleted=True,
+            include_unlogged=True,
+            team=True,
+            start_page=number,
+        )
+        return [next(pages)]
+
+    # The first page is read here: it says how many follow, and loads (or refreshes) the token
+    # the other threads reuse.
+    [first] = entry_page(1)
+    later = range(first.page + 1, first.pages + 1) if first.items else range(0)
+    reads: list[Callable[[], list[Page]]] = [
+        *(functools.partial(entry_page, number) for number in later),
+        lambda: list(client.iter_project_pages(business.business_id, updated_since=since)),
+        lambda: list(client.iter_client_pages(business.account_id, updated_min=since.date())),
+    ]
+    *entry_pages, projects, clients = read_concurrently(reads)
+    for page in [first, *(page for pages in entry_pages for page in pages)]:
         counter.calls += 1
         counter.entries += _upsert(TimeEntry, business, page.items, mappers.time_entry_columns)
-    for page in client.iter_project_pages(business.business_id, updated_since=since):
+    for page in projects:
         counter.calls += 1
         _upsert(Project, business, page.items, mappers.project_columns)
-    for page in client.iter_client_pages(business.account_id, updated_min=since.date()):
+    for page in clients:
         counter.calls += 1
         _upsert(Client, business, page.items, mappers.client_columns)
 
@@ -212,124 +231,44 @@ def _involved_rates(
             business=business, freshbooks_id__in={project for project, _ in used}
         ).values_list("freshbooks_id", "billing_method")
     )
-    if "team_member_rate" in methods.values():
-        counter.calls += 1
-        counter.rates += _team_member_rates(client, business)
     by_service = {project for project, method in methods.items() if method == "service_rate"}
+    pairs: dict[int, set[int]] = {}
+    for project_id, service_id in used:
+        if project_id in by_service and service_id is not None:
+            pairs.setdefault(project_id, set()).add(service_id)
+    pair_list = [
+        (project_id, service_id)
+        for project_id, service_ids in sorted(pairs.items())
+        for service_id in sorted(service_ids)
+    ]
+    bid = business.business_id
+    team_rates = "team_member_rate" in methods.values()
+    # Every read at once (each still paced by the rate gate), then stored in this thread.
+    listings: list[Callable[[], Any]] = []
+    if team_rates:
+        listings.append(lambda: list(client.list_team_member_rates(bid)))
+    if by_service:
+        listings.append(lambda: list(client.list_service_rates(bid)))
+    pair_reads = [
+        functools.partial(client.get_project_service_rate, bid, project_id, service_id)
+        for project_id, service_id in pair_list
+    ]
+    answered: list[Any] = read_concurrently([*listings, *pair_reads])
+    listed, pair_rates = answered[: len(listings)], answered[len(listings) :]
+    if team_rates:
+        counter.calls += 1
+        counter.rates += team_member_rates_store(business, listed.pop(0))
     if by_service:
         counter.calls += 1
-        counter.rates += _service_rates(client, business)
-        pairs: dict[int, set[int]] = {}
-        for project_id, service_id in used:
-            if project_id in by_service and service_id is not None:
-                pairs.setdefault(project_id, set()).add(service_id)
-        for project_id, service_ids in sorted(pairs.items()):
-            counter.calls += len(service_ids)
-            counter.rates += project_service_rates_refresh(
-                client, business, project_id, sorted(service_ids), complete=False
-            )
-
-
-def _team_member_rates(client: FreshBooksClient, business: ConnectedBusiness) -> int:
-    rates: dict[int, Decimal] = {}
-    for raw in client.list_team_member_rates(business.business_id):
-        try:
-            rates[int(raw["identity_id"])] = mappers.rate_value(raw)
-        except (mappers.Unusable, KeyError, TypeError, ValueError):
-            continue
-    changed = 0
-    with transaction.atomic():
-        for member in TeamMember.objects.select_for_update().filter(business=business):
-            rate = rates.pop(member.identity_id, None)
-            if member.billable_rate != rate:
-                member.billable_rate = rate
-                member.save(update_fields=["billable_rate"])
-                changed += 1
-        for identity_id, rate in rates.items():  # a member the last sync did not list yet
-            TeamMember.objects.get_or_create(
-                business=business, identity_id=identity_id, defaults={"billable_rate": rate}
-            )
-            changed += 1
-    return changed
-
-
-def _service_rates(client: FreshBooksClient, business: ConnectedBusiness) -> int:
-    listed: dict[int, tuple[Decimal, dict[str, Any]]] = {}
-    for raw in client.list_service_rates(business.business_id):
-        try:
-            listed[int(raw["service_id"])] = (mappers.rate_value(raw), raw)
-        except (mappers.Unusable, KeyError, TypeError, ValueError):
-            continue
-    return _replace_rates(
-        ServiceRate.objects.filter(business=business),
-        listed,
-        key="service_freshbooks_id",
-        create=lambda service_id, rate, raw: ServiceRate(
-            business=business, service_freshbooks_id=service_id, rate=rate, raw=raw
-        ),
-    )
-
-
-def project_service_rates_refresh(
-    client: FreshBooksClient,
-    business: ConnectedBusiness,
-    project_id: int,
-    service_ids: list[int],
-    *,
-    complete: bool,
-) -> int:
-    """Re-read one project's rate for each service (FreshBooks gives them no change date).
-
-    `complete`: `service_ids` are all the project's services, so a rate for any other service is
-    gone (a `project.update` webhook); otherwise only those services are touched. Returns how
-    many rates changed.
-    """
-    listed: dict[int, tuple[Decimal, dict[str, Any]]] = {}
-    for service_id in service_ids:
-        raw = client.get_project_service_rate(business.business_id, project_id, service_id)
-        if raw is None:
-            continue
-        try:
-            listed[service_id] = (mappers.rate_value(raw), raw)
-        except mappers.Unusable:
-            continue
-    rows = ProjectServiceRate.objects.filter(business=business, project_freshbooks_id=project_id)
-    if not complete:
-        rows = rows.filter(service_freshbooks_id__in=service_ids)
-    return _replace_rates(
-        rows,
-        listed,
-        key="service_freshbooks_id",
-        create=lambda service_id, rate, raw: ProjectServiceRate(
-            business=business,
-            project_freshbooks_id=project_id,
-            service_freshbooks_id=service_id,
-            rate=rate,
-            raw=raw,
-        ),
-    )
-
-
-def _replace_rates(rows, listed: dict[int, tuple[Decimal, dict[str, Any]]], *, key, create) -> int:
-    """Make `rows` hold exactly `listed` (id → rate, raw); returns how many rates changed."""
-    changed = 0
-    with transaction.atomic():
-        existing = {getattr(row, key): row for row in rows.select_for_update()}
-        for object_id, row in existing.items():
-            if object_id not in listed:
-                row.delete()
-                changed += 1
-        for object_id, (rate, raw) in listed.items():
-            row = existing.get(object_id)
-            if row is None:
-                create(object_id, rate, storable_json(raw)).save()
-                changed += 1
-            elif row.rate != rate:
-                row.rate = rate
-                row.raw = storable_json(raw)
-                row.save(update_fields=["rate", "raw"])
-                changed += 1
-    return changed
+        counter.rates += service_rates_store(business, listed.pop(0))
+    answers: dict[int, dict[int, dict[str, Any] | None]] = {}
+    for (project_id, service_id), raw in zip(pair_list, pair_rates, strict=True):
+        answers.setdefault(project_id, {})[service_id] = raw
+    for project_id, by_service_id in answers.items():
+        counter.calls += len(by_service_id)
+        counter.rates += project_service_rates_store(
+            business, project_id, by_service_id, complete=False
+        )
 
 
 def freshness_of(snapshot: dict[str, Any]) -> Freshness | None:
