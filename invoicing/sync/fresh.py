@@ -180,9 +180,11 @@ def _changed_objects(
         lambda: list(client.iter_client_pages(business.account_id, updated_min=since.date())),
     ]
     *entry_pages, projects, clients = read_concurrently(reads)
-    for page in [first, *(page for pages in entry_pages for page in pages)]:
-        counter.calls += 1
-        counter.entries += _upsert(TimeEntry, business, page.items, mappers.time_entry_columns)
+    entry_pages_read = [first, *(page for pages in entry_pages for page in pages)]
+    counter.calls += len(entry_pages_read)
+    # One statement for every page (in id order, as a sync's page is, so the two cannot deadlock).
+    changed_entries = [item for page in entry_pages_read for item in page.items]
+    counter.entries += _upsert(TimeEntry, business, changed_entries, mappers.time_entry_columns)
     for page in projects:
         counter.calls += 1
         _upsert(Project, business, page.items, mappers.project_columns)
