@@ -112,7 +112,8 @@ def wait_for(run, timeout: float):
 
 def sandbox_write_rate(business, *, concurrency: int, sample: int) -> tuple[int, float]:
     """(calls, calls per second) of `sample` billed-marking PUTs (idempotent: the entries are
-    billed already) made by `concurrency` bare threads through the app's own client."""
+    billed already) made by `concurrency` bare threads, each with its own client of the app's."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from connections.services.freshbooks_api import api_client_for
@@ -123,19 +124,23 @@ def sandbox_write_rate(business, *, concurrency: int, sample: int) -> tuple[int,
         .order_by("pk")
         .values_list("time_entry_freshbooks_id", flat=True)[:sample]
     )
-    with api_client_for(business.connection.identity) as client:
-        client.update_time_entry(business.business_id, entry_ids[0], {"billed": True})  # token
+    identity = business.connection.identity
+    local = threading.local()
+    clients = []
+
+    def put(entry_id: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = api_client_for(identity)
+            clients.append(local.client)
+        local.client.update_time_entry(business.business_id, entry_id, {"billed": True})
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(put, entry_ids[:concurrency]))  # every thread's client and token
         started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            list(
-                pool.map(
-                    lambda entry_id: client.update_time_entry(
-                        business.business_id, entry_id, {"billed": True}
-                    ),
-                    entry_ids,
-                )
-            )
+        list(pool.map(put, entry_ids))
         elapsed = time.perf_counter() - started
+    for client in clients:
+        client.close()
     return len(entry_ids), len(entry_ids) / elapsed
 
 
