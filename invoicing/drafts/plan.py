@@ -13,7 +13,7 @@ plan differs from the preview the user saw, nothing is created: the new plan wai
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ from integration_app.enqueue import ADVANCE_DRAFT, enqueue_on_commit
 from invoicing.billing import (
     BillingOptions,
     BillingPlan,
+    DraftPlan,
 )
 from invoicing.drafts.errors import (
     PreviewClosed,
@@ -164,7 +165,7 @@ def invoice_run_create(
             if not drafts:
                 run.error = _nothing_to_create(planned.plan)
             run.save()
-            for draft in drafts:
+            for draft in _largest_first(drafts, planned.plan.drafts_to_create):
                 enqueue_on_commit(ADVANCE_DRAFT, draft.pk)
     except IntegrityError:
         logger.warning("run %s collided with another run reserving the same time", run_id)
@@ -179,6 +180,13 @@ def invoice_run_create(
         return InvoiceRun.objects.get(pk=run_id)
     logger.info("run %s planned %s drafts", run.pk, run.drafts_total)
     return run
+
+
+def _largest_first(drafts: list[DraftInvoice], plans: Sequence[DraftPlan]) -> list[DraftInvoice]:
+    """The order drafts are queued in: with more drafts than workers, the one with the most
+    entries to mark billed should not start last and hold the whole run up."""
+    sizes = {draft.pk: len(plan.entry_ids) for draft, plan in zip(drafts, plans, strict=True)}
+    return sorted(drafts, key=lambda draft: -sizes[draft.pk])
 
 
 def _check_replaced_draft_voided(run: InvoiceRun) -> None:
