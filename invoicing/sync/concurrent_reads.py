@@ -8,14 +8,15 @@ a request's atomic block they could not see its rows anyway). A thread that open
 its own (a token refresh) closes it before it ends.
 
 The first read to fail cancels the reads not yet started; it is raised once the running ones are
-over, so nothing is left in flight behind the caller's back.
+over, so nothing is left in flight behind the caller's back. A caller may store each result as it
+arrives (`on_result`), overlapping its database work with the reads still in flight.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import TypeVar
 
 from django.db import connections
@@ -27,11 +28,22 @@ READ_CONCURRENCY = 8
 
 
 def read_concurrently(
-    reads: Sequence[Callable[[], T]], *, concurrency: int = READ_CONCURRENCY
+    reads: Sequence[Callable[[], T]],
+    *,
+    concurrency: int = READ_CONCURRENCY,
+    on_result: Callable[[int, T], None] | None = None,
 ) -> list[T]:
-    """Every read's result, in the order given; raises the first read's failure."""
+    """Every read's result, in the order given; raises the first read's failure.
+
+    `on_result(index, result)` runs in the caller's thread as each read answers (in the order they
+    answer), so the caller can store one result while the others are still in flight.
+    """
     if len(reads) <= 1:
-        return [read() for read in reads]
+        results = [read() for read in reads]
+        for index, result in enumerate(results):
+            if on_result is not None:
+                on_result(index, result)
+        return results
     caller = threading.current_thread()
 
     def run(read: Callable[[], T]) -> T:
@@ -44,12 +56,18 @@ def read_concurrently(
     with ThreadPoolExecutor(
         max_workers=min(concurrency, len(reads)), thread_name_prefix="fresh-read"
     ) as pool:
-        futures = [pool.submit(run, read) for read in reads]
-        _done, not_done = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in not_done:
-            future.cancel()
+        futures = {pool.submit(run, read): index for index, read in enumerate(reads)}
+        try:
+            for future in as_completed(futures):
+                if future.exception() is not None:
+                    break
+                if on_result is not None:
+                    on_result(futures[future], future.result())
+        finally:
+            for future in futures:  # a failure (or the caller's own) stops the rest
+                future.cancel()
     # The pool has ended: every future is done or cancelled.
-    failure = _first_failure(futures)
+    failure = _first_failure(list(futures))
     if failure is not None:
         raise failure
     return [future.result() for future in futures]

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connections.freshbooks import FreshBooksClient, FreshBooksError, Page
+from connections.freshbooks import FreshBooksClient, FreshBooksError, Page, parse_utc_datetime
 from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
@@ -157,7 +157,8 @@ def changes_since(business: ConnectedBusiness) -> datetime | None:
 def _changed_objects(
     client: FreshBooksClient, business: ConnectedBusiness, since: datetime, counter: _Counter
 ) -> None:
-    """Every page of the three listings of changes is read concurrently, then stored in order."""
+    """Every page of the three listings of changes is read concurrently; pages of time entries are
+    stored as they arrive, projects and clients once read."""
 
     def entry_page(number: int) -> list[Page]:
         pages = client.iter_time_entry_pages(
@@ -175,22 +176,46 @@ def _changed_objects(
     [first] = entry_page(1)
     later = range(first.page + 1, first.pages + 1) if first.items else range(0)
     reads: list[Callable[[], list[Page]]] = [
+        lambda: [first],
         *(functools.partial(entry_page, number) for number in later),
         lambda: list(client.iter_project_pages(business.business_id, updated_since=since)),
         lambda: list(client.iter_client_pages(business.account_id, updated_min=since.date())),
     ]
-    *entry_pages, projects, clients = read_concurrently(reads)
-    entry_pages_read = [first, *(page for pages in entry_pages for page in pages)]
-    counter.calls += len(entry_pages_read)
-    # One statement for every page (in id order, as a sync's page is, so the two cannot deadlock).
-    changed_entries = [item for page in entry_pages_read for item in page.items]
-    counter.entries += _upsert(TimeEntry, business, changed_entries, mappers.time_entry_columns)
+
+    newest: dict[Any, datetime] = {}  # entry id → the latest `updated_at` stored
+
+    def store_entries(index: int, pages: list[Page]) -> None:
+        # Each page of entries is stored (one statement, in id order) while later ones are read.
+        # Pages arrive in any order: an entry edited during the read may be on two of them, and
+        # the older copy must not overwrite the newer one.
+        if index > len(later):
+            return
+        for page in pages:
+            counter.calls += 1
+            fresher = [item for item in page.items if _not_older(newest, item)]
+            counter.entries += _upsert(TimeEntry, business, fresher, mappers.time_entry_columns)
+
+    *_, projects, clients = read_concurrently(reads, on_result=store_entries)
     for page in projects:
         counter.calls += 1
         _upsert(Project, business, page.items, mappers.project_columns)
     for page in clients:
         counter.calls += 1
         _upsert(Client, business, page.items, mappers.client_columns)
+
+
+def _not_older(newest: dict[Any, datetime], item: dict[str, Any]) -> bool:
+    """Whether `item` is at least as recent as any copy of it stored so far (and remember it).
+    A copy without a readable `updated_at` is stored, as it always was."""
+    try:
+        updated = parse_utc_datetime(str(item.get("updated_at")))
+    except ValueError:
+        return True
+    seen = newest.get(item.get("id"))
+    if seen is not None and updated < seen:
+        return False
+    newest[item.get("id")] = updated
+    return True
 
 
 def _upsert(model, business: ConnectedBusiness, raws: list[dict[str, Any]], columns) -> int:

@@ -73,3 +73,37 @@ def test_a_single_read_runs_in_the_callers_thread():
 
     assert read_concurrently([lambda: threading.current_thread() is caller]) == [True]
     assert read_concurrently([]) == []
+
+
+def test_each_result_is_handed_over_in_the_callers_thread_while_slower_reads_are_in_flight():
+    caller = threading.current_thread()
+    first_stored = threading.Event()
+    handed: list[tuple[int, str, bool]] = []
+
+    def slow() -> str:
+        # Finishes only once the fast read's result was handed over (else it times out).
+        if not first_stored.wait(timeout=30):
+            raise TimeoutError("the fast result was held back until every read finished")
+        return "slow"
+
+    def store(index: int, result: str) -> None:
+        handed.append((index, result, threading.current_thread() is caller))
+        first_stored.set()
+
+    results = read_concurrently([slow, lambda: "fast"], concurrency=2, on_result=store)
+
+    assert results == ["slow", "fast"]
+    assert handed == [(1, "fast", True), (0, "slow", True)]
+
+
+def test_an_entry_read_twice_in_one_fresh_read_keeps_its_newest_copy():
+    from invoicing.sync.fresh import _not_older
+
+    newest: dict = {}
+    newer = {"id": 7, "updated_at": "2026-12-03T08:00:01.5Z"}
+    older = {"id": 7, "updated_at": "2026-12-03T08:00:01Z"}
+
+    assert _not_older(newest, newer) is True
+    assert _not_older(newest, older) is False  # a page read earlier but answered later
+    assert _not_older(newest, dict(newer)) is True
+    assert _not_older(newest, {"id": 8, "updated_at": None}) is True
