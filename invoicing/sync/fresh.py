@@ -14,6 +14,8 @@ depends on, with short timeouts:
    only a re-read finds a change) when a project involved bills by service.
 
 So a plan costs 3 calls plus 0 to 2 plus one per (service-rate project, service) pair in the period.
+The calls of each step run concurrently (`invoicing.sync.concurrent_reads`, 8 at a time, each still
+through the identity's rate gate); this thread stores what they read.
 If FreshBooks cannot be reached in time (down, rate-limited, access lost), the plan is made from the
 mirror as it is, and `Freshness.problem` says so with the time of the last sync.
 """
