@@ -9,7 +9,10 @@ Prints:
 - API writes made against the minimum: one POST per draft, one billed-marking PUT per entry, and
   no reconciliation lookup (nothing failed, so none is needed); the fresh-data reads the preview
   and the create each make before planning are listed by route;
-- wall time against calls x latency / concurrency (the floor the added latency sets).
+- wall time against calls x latency / concurrency (the floor the added latency sets);
+- wall time against a measured floor: the same billed-marking PUTs made right after the run by
+  bare threads (no Celery, no database; the same concurrency), which is what the sandbox itself
+  can answer on this machine (it writes through one SQLite connection behind one lock).
 """
 
 from __future__ import annotations
@@ -107,6 +110,40 @@ def wait_for(run, timeout: float):
     raise RuntimeError(f"run {run.pk} did not finish in {timeout}s ({run.drafts_done} done)")
 
 
+def sandbox_write_rate(business, *, concurrency: int, sample: int) -> tuple[int, float]:
+    """(calls, calls per second) of `sample` billed-marking PUTs (idempotent: the entries are
+    billed already) made by `concurrency` bare threads, each with its own client of the app's."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from connections.services.freshbooks_api import api_client_for
+    from invoicing.models import DraftEntry
+
+    entry_ids = list(
+        DraftEntry.objects.filter(draft__business=business)
+        .order_by("pk")
+        .values_list("time_entry_freshbooks_id", flat=True)[:sample]
+    )
+    identity = business.connection.identity
+    local = threading.local()
+    clients = []
+
+    def put(entry_id: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = api_client_for(identity)
+            clients.append(local.client)
+        local.client.update_time_entry(business.business_id, entry_id, {"billed": True})
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(put, entry_ids[:concurrency]))  # every thread's client and token
+        started = time.perf_counter()
+        list(pool.map(put, entry_ids))
+        elapsed = time.perf_counter() - started
+    for client in clients:
+        client.close()
+    return len(entry_ids), len(entry_ids) / elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=5000)
@@ -114,6 +151,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=8, help="processes per worker")
+    parser.add_argument(
+        "--floor-sample", type=int, default=800, help="bare PUTs timed for the measured floor"
+    )
     arguments = parser.parse_args()
 
     with (
@@ -122,7 +162,7 @@ def main() -> None:
         tempfile.TemporaryDirectory() as logs,
     ):
         point_app_at(sandbox)
-        from django.db.models import Count, Max
+        from django.db.models import Count, Max, Min
 
         from invoicing.drafts import invoice_run_create, invoice_run_preview
         from invoicing.models import DraftEntry, DraftInvoice
@@ -153,21 +193,28 @@ def main() -> None:
             started = time.perf_counter()
             preview = invoice_run_preview(business=business, raw_options=options)
             planned_at = time.perf_counter()
+            create_began = time.time()
             run = invoice_run_create(run_id=preview.pk)
             created_at = time.perf_counter()
             run = wait_for(run, timeout=600)
             finished = time.perf_counter()
+            first_submit = DraftInvoice.objects.filter(run=run).aggregate(Min("created_at"))[
+                "created_at__min"
+            ]
         finally:
             workers.stop()
-
+        concurrency = arguments.workers * arguments.concurrency
         calls = control.calls()
+        sampled, write_rate = sandbox_write_rate(
+            business, concurrency=concurrency, sample=arguments.floor_sample
+        )
+
         drafts = DraftInvoice.objects.filter(run=run)
         entries = DraftEntry.objects.filter(draft__run=run).count()
         states = sorted(set(drafts.values_list("state", flat=True)))
         assert states == ["done"], states
         minimum = run.drafts_total + entries
         largest_draft = drafts.annotate(size=Count("entries")).aggregate(Max("size"))["size__max"]
-        concurrency = arguments.workers * arguments.concurrency
         floor = calls["total"] * arguments.latency_ms / 1000 / concurrency
         wall = finished - planned_at
         print(f"entries mirrored: {len(control.time_entries(business.business_id))}")
@@ -199,8 +246,18 @@ def main() -> None:
         processing = finished - created_at
         print(
             f"  of which after planning: {processing:.1f}s; ratio {processing / floor:.2f}; "
-            f"largest draft {largest_draft} entries, marked one after another: "
-            f">= {largest_draft * arguments.latency_ms / 1000:.1f}s on its own"
+            f"largest draft {largest_draft} entries"
+        )
+        measured_floor = reads * arguments.latency_ms / 1000 / concurrency + writes / write_rate
+        print(
+            f"measured floor: {sampled} bare PUTs by {concurrency} threads ran at "
+            f"{write_rate:.0f} calls/s (latency alone allows "
+            f"{concurrency * 1000 / arguments.latency_ms:.0f}/s); reads x latency / concurrency + "
+            f"writes at that rate = {measured_floor:.1f}s; wall / measured floor "
+            f"{wall / measured_floor:.2f}"
+        )
+        print(
+            f"  drafts reserved {first_submit.timestamp() - create_began:.1f}s after create began"
         )
 
 

@@ -13,9 +13,8 @@ plan differs from the preview the user saw, nothing is created: the new plan wai
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,24 +27,16 @@ from invoicing.billing import (
     BillingPlan,
     DraftPlan,
 )
-from invoicing.billing.taxes import LineTaxes
 from invoicing.drafts.errors import (
     PreviewClosed,
     ReconnectRequired,
     RunNotCreatable,
 )
-from invoicing.models import (
-    DraftEntry,
-    DraftExpense,
-    DraftInvoice,
-    DraftLine,
-    Expense,
-    InvoiceRun,
-    TimeEntry,
-)
+from invoicing.drafts.reserve import drafts_reserve
+from invoicing.models import DraftInvoice, InvoiceRun
 from invoicing.selectors import billing_context as billing_inputs
 from invoicing.selectors.preview_changes import preview_changes
-from invoicing.selectors.previews import plan_for, snapshot_of, tax_totals_json
+from invoicing.selectors.previews import plan_for, snapshot_of
 from invoicing.sync.fresh import plan_inputs_refresh
 
 logger = logging.getLogger(__name__)
@@ -161,10 +152,9 @@ def invoice_run_create(
             run.replanned = {}
             if freshness is not None:
                 run.preview = {**run.preview, "freshness_at_create": freshness}
-            drafts = [
-                _reserve(run, draft_plan, planned.rows, planned.expense_rows)
-                for draft_plan in planned.plan.drafts_to_create
-            ]
+            drafts = drafts_reserve(
+                run, planned.plan.drafts_to_create, planned.rows, planned.expense_rows
+            )
             now = timezone.now()
             run.status = InvoiceRun.Status.CREATING if drafts else InvoiceRun.Status.COMPLETED
             run.drafts_total = len(drafts)
@@ -177,7 +167,7 @@ def invoice_run_create(
             if not drafts:
                 run.error = _nothing_to_create(planned.plan)
             run.save()
-            for draft in drafts:
+            for draft in _largest_first(drafts, planned.plan.drafts_to_create):
                 enqueue_on_commit(ADVANCE_DRAFT, draft.pk)
     except IntegrityError:
         logger.warning("run %s collided with another run reserving the same time", run_id)
@@ -192,6 +182,13 @@ def invoice_run_create(
         return InvoiceRun.objects.get(pk=run_id)
     logger.info("run %s planned %s drafts", run.pk, run.drafts_total)
     return run
+
+
+def _largest_first(drafts: list[DraftInvoice], plans: Sequence[DraftPlan]) -> list[DraftInvoice]:
+    """The order drafts are queued in: with more drafts than workers, the one with the most
+    entries to mark billed should not start last and hold the whole run up."""
+    sizes = {draft.pk: len(plan.entry_ids) for draft, plan in zip(drafts, plans, strict=True)}
+    return sorted(drafts, key=lambda draft: -sizes[draft.pk])
 
 
 def _check_replaced_draft_voided(run: InvoiceRun) -> None:
@@ -228,111 +225,6 @@ def _lock_business(business: ConnectedBusiness) -> None:
         .filter(business_id=business.business_id)
         .order_by("pk")
         .values_list("pk", flat=True)
-    )
-
-
-def line_tax_columns(taxes: LineTaxes) -> dict[str, Any]:
-    """A line's taxes as `DraftLine`'s columns."""
-    columns: dict[str, Any] = {"compounded_tax": taxes.compound}
-    for number, tax in ((1, taxes.first), (2, taxes.second)):
-        if tax is not None:
-            columns.update(
-                {
-                    f"tax_name{number}": tax.name[:40],
-                    f"tax_percent{number}": tax.percent,
-                    f"tax_number{number}": tax.number[:40],
-                }
-            )
-    return columns
-
-
-def _reserve(
-    run: InvoiceRun,
-    draft_plan: DraftPlan,
-    rows: dict[int, TimeEntry],
-    expense_rows: dict[int, Expense],
-) -> DraftInvoice:
-    draft = DraftInvoice.objects.create(
-        run=run,
-        business=run.business,
-        client_freshbooks_id=draft_plan.client_id,
-        client_name=draft_plan.client_name[:255],
-        currency_code=draft_plan.currency_code,
-        unique_key=draft_plan.unique_key,
-        total=draft_plan.total,
-        subtotal=draft_plan.subtotal,
-        taxes=tax_totals_json(draft_plan.totals),
-    )
-    draft.reference = f"FBB-{draft.pk}-{draft_plan.unique_key[:8]}"
-    draft.save(update_fields=["reference"])
-    lines = DraftLine.objects.bulk_create(
-        DraftLine(
-            draft=draft,
-            position=position,
-            name=line.name[:255],
-            description=line.description,
-            quantity=line.quantity,
-            unit_cost=line.unit_cost,
-            amount=line.amount,
-            rate_sources=list(line.rate_sources),
-            raw_seconds=line.raw_seconds,
-            billed_seconds=sum(line.billed_seconds.values()),
-            **line_tax_columns(line.taxes),
-        )
-        for position, line in enumerate(draft_plan.lines, start=1)
-    )
-    business_id = run.business.business_id
-    DraftEntry.objects.bulk_create(
-        DraftEntry(
-            draft=draft,
-            line=line_row,
-            time_entry=rows[entry_id],
-            business_freshbooks_id=business_id,
-            time_entry_freshbooks_id=entry_id,
-            raw_seconds=rows[entry_id].duration_seconds,
-            billed_seconds=line.billed_seconds[entry_id],
-        )
-        for line_row, line in zip(lines, draft_plan.lines, strict=True)
-        for entry_id in line.entry_ids
-    )
-    _reserve_expenses(draft, draft_plan, expense_rows, first_position=len(lines) + 1)
-    return draft
-
-
-def _reserve_expenses(
-    draft: DraftInvoice,
-    draft_plan: DraftPlan,
-    expense_rows: dict[int, Expense],
-    *,
-    first_position: int,
-) -> None:
-    """One line per expense after the time lines, and its reservation (one open draft each)."""
-    lines = DraftLine.objects.bulk_create(
-        DraftLine(
-            draft=draft,
-            position=position,
-            name=line.name[:255],
-            description=line.description,
-            quantity=Decimal(1),
-            unit_cost=line.unit_cost,
-            amount=line.amount,
-            rate_sources=[f"expense #{line.expense_id}"],
-            raw_seconds=0,
-            billed_seconds=0,
-            **line_tax_columns(line.taxes),
-        )
-        for position, line in enumerate(draft_plan.expense_lines, start=first_position)
-    )
-    DraftExpense.objects.bulk_create(
-        DraftExpense(
-            draft=draft,
-            line=line_row,
-            expense=expense_rows[line.expense_id],
-            business_freshbooks_id=draft.business.business_id,
-            expense_freshbooks_id=line.expense_id,
-            taxes=line.taxes.payload(),
-        )
-        for line_row, line in zip(lines, draft_plan.expense_lines, strict=True)
     )
 
 

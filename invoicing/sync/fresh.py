@@ -17,43 +17,53 @@ depends on, with short timeouts:
 4. when the business has tax defaults, the taxes changed since then (a percent changed in
    FreshBooks changes the totals): one call.
 
-So a plan costs 5 calls plus 0 to 2 plus one per (service-rate project, service) pair in the period.
+So a plan costs 5 calls plus 0 to 3 plus one per (service-rate project, service) pair in the period.
+The calls of each step run concurrently (`invoicing.sync.concurrent_reads`, 8 at a time, each still
+through the identity's rate gate); this thread stores what they read.
 If FreshBooks cannot be reached in time (down, rate-limited, access lost), the plan is made from the
 mirror as it is, and `Freshness.problem` says so with the time of the last sync.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connections.freshbooks import FreshBooksClient, FreshBooksError, PermissionDenied
+from connections.freshbooks import (
+    FreshBooksClient,
+    FreshBooksError,
+    Page,
+    PermissionDenied,
+    parse_utc_datetime,
+)
 from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from connections.services.tokens import ReauthorizationRequired
-from integration_app.untrusted_text import storable_json
 from invoicing.billing import Period, period_bounds_utc
 from invoicing.models import (
     Client,
     Expense,
     Project,
-    ProjectServiceRate,
-    ServiceRate,
     SyncRun,
     Tax,
     TaxDefault,
-    TeamMember,
     TimeEntry,
 )
 from invoicing.sync import expense_mappers, mappers
+from invoicing.sync.concurrent_reads import read_concurrently
+from invoicing.sync.rates_store import (
+    project_service_rates_store,
+    service_rates_store,
+    team_member_rates_store,
+)
 from invoicing.sync.store import mirror_upsert
 
 logger = logging.getLogger(__name__)
@@ -165,23 +175,54 @@ def changes_since(business: ConnectedBusiness) -> datetime | None:
 def _changed_objects(
     client: FreshBooksClient, business: ConnectedBusiness, since: datetime, counter: _Counter
 ) -> None:
-    for page in client.iter_time_entry_pages(
-        business.business_id,
-        updated_since=since,
-        include_deleted=True,
-        include_unlogged=True,
-        team=True,
-    ):
-        counter.calls += 1
-        counter.entries += _upsert(TimeEntry, business, page.items, mappers.time_entry_columns)
-    for page in client.iter_project_pages(business.business_id, updated_since=since):
+    """Every page of the three listings of changes is read concurrently; pages of time entries are
+    stored as they arrive, projects and clients once read."""
+
+    def entry_page(number: int) -> list[Page]:
+        pages = client.iter_time_entry_pages(
+            business.business_id,
+            updated_since=since,
+            include_deleted=True,
+            include_unlogged=True,
+            team=True,
+            start_page=number,
+        )
+        return [next(pages)]
+
+    # The first page is read here: it says how many follow, and loads (or refreshes) the token
+    # the other threads reuse.
+    [first] = entry_page(1)
+    later = range(first.page + 1, first.pages + 1) if first.items else range(0)
+    reads: list[Callable[[], list[Page]]] = [
+        lambda: [first],
+        *(functools.partial(entry_page, number) for number in later),
+        lambda: list(client.iter_project_pages(business.business_id, updated_since=since)),
+        lambda: list(client.iter_client_pages(business.account_id, updated_min=since.date())),
+    ]
+
+    newest: dict[Any, datetime] = {}  # entry id → the latest `updated_at` stored
+
+    def store_entries(index: int, pages: list[Page]) -> None:
+        # Each page of entries is stored (one statement, in id order) while later ones are read.
+        # Pages arrive in any order: an entry edited during the read may be on two of them, and
+        # the older copy must not overwrite the newer one.
+        if index > len(later):
+            return
+        for page in pages:
+            counter.calls += 1
+            fresher = [item for item in page.items if _not_older(newest, item)]
+            counter.entries += _upsert(TimeEntry, business, fresher, mappers.time_entry_columns)
+
+    *_, projects, clients = read_concurrently(reads, on_result=store_entries)
+    for page in projects:
         counter.calls += 1
         _upsert(Project, business, page.items, mappers.project_columns)
-    for page in client.iter_client_pages(business.account_id, updated_min=since.date()):
+    for page in clients:
         counter.calls += 1
         _upsert(Client, business, page.items, mappers.client_columns)
     if TaxDefault.objects.filter(business=business).exists():
         _changed_taxes(client, business, since, counter)
+    _changed_expenses(client, business, since, counter)
 
 
 def _changed_taxes(
@@ -193,7 +234,6 @@ def _changed_taxes(
             _upsert(Tax, business, page.items, expense_mappers.tax_columns)
     except PermissionDenied:
         pass  # a connection made before taxes were synced; the sync run says to reconnect
-    _changed_expenses(client, business, since, counter)
 
 
 def _changed_expenses(
@@ -211,6 +251,20 @@ def _changed_expenses(
                 )
     except PermissionDenied:
         counter.calls += 1  # a connection without the expense scope: planned from the mirror
+
+
+def _not_older(newest: dict[Any, datetime], item: dict[str, Any]) -> bool:
+    """Whether `item` is at least as recent as any copy of it stored so far (and remember it).
+    A copy without a readable `updated_at` is stored, as it always was."""
+    try:
+        updated = parse_utc_datetime(str(item.get("updated_at")))
+    except ValueError:
+        return True
+    seen = newest.get(item.get("id"))
+    if seen is not None and updated < seen:
+        return False
+    newest[item.get("id")] = updated
+    return True
 
 
 def _upsert(model, business: ConnectedBusiness, raws: list[dict[str, Any]], columns) -> int:
@@ -253,124 +307,44 @@ def _involved_rates(
             business=business, freshbooks_id__in={project for project, _ in used}
         ).values_list("freshbooks_id", "billing_method")
     )
-    if "team_member_rate" in methods.values():
-        counter.calls += 1
-        counter.rates += _team_member_rates(client, business)
     by_service = {project for project, method in methods.items() if method == "service_rate"}
+    pairs: dict[int, set[int]] = {}
+    for project_id, service_id in used:
+        if project_id in by_service and service_id is not None:
+            pairs.setdefault(project_id, set()).add(service_id)
+    pair_list = [
+        (project_id, service_id)
+        for project_id, service_ids in sorted(pairs.items())
+        for service_id in sorted(service_ids)
+    ]
+    bid = business.business_id
+    team_rates = "team_member_rate" in methods.values()
+    # Every read at once (each still paced by the rate gate), then stored in this thread.
+    listings: list[Callable[[], Any]] = []
+    if team_rates:
+        listings.append(lambda: list(client.list_team_member_rates(bid)))
+    if by_service:
+        listings.append(lambda: list(client.list_service_rates(bid)))
+    pair_reads = [
+        functools.partial(client.get_project_service_rate, bid, project_id, service_id)
+        for project_id, service_id in pair_list
+    ]
+    answered: list[Any] = read_concurrently([*listings, *pair_reads])
+    listed, pair_rates = answered[: len(listings)], answered[len(listings) :]
+    if team_rates:
+        counter.calls += 1
+        counter.rates += team_member_rates_store(business, listed.pop(0))
     if by_service:
         counter.calls += 1
-        counter.rates += _service_rates(client, business)
-        pairs: dict[int, set[int]] = {}
-        for project_id, service_id in used:
-            if project_id in by_service and service_id is not None:
-                pairs.setdefault(project_id, set()).add(service_id)
-        for project_id, service_ids in sorted(pairs.items()):
-            counter.calls += len(service_ids)
-            counter.rates += project_service_rates_refresh(
-                client, business, project_id, sorted(service_ids), complete=False
-            )
-
-
-def _team_member_rates(client: FreshBooksClient, business: ConnectedBusiness) -> int:
-    rates: dict[int, Decimal] = {}
-    for raw in client.list_team_member_rates(business.business_id):
-        try:
-            rates[int(raw["identity_id"])] = mappers.rate_value(raw)
-        except (mappers.Unusable, KeyError, TypeError, ValueError):
-            continue
-    changed = 0
-    with transaction.atomic():
-        for member in TeamMember.objects.select_for_update().filter(business=business):
-            rate = rates.pop(member.identity_id, None)
-            if member.billable_rate != rate:
-                member.billable_rate = rate
-                member.save(update_fields=["billable_rate"])
-                changed += 1
-        for identity_id, rate in rates.items():  # a member the last sync did not list yet
-            TeamMember.objects.get_or_create(
-                business=business, identity_id=identity_id, defaults={"billable_rate": rate}
-            )
-            changed += 1
-    return changed
-
-
-def _service_rates(client: FreshBooksClient, business: ConnectedBusiness) -> int:
-    listed: dict[int, tuple[Decimal, dict[str, Any]]] = {}
-    for raw in client.list_service_rates(business.business_id):
-        try:
-            listed[int(raw["service_id"])] = (mappers.rate_value(raw), raw)
-        except (mappers.Unusable, KeyError, TypeError, ValueError):
-            continue
-    return _replace_rates(
-        ServiceRate.objects.filter(business=business),
-        listed,
-        key="service_freshbooks_id",
-        create=lambda service_id, rate, raw: ServiceRate(
-            business=business, service_freshbooks_id=service_id, rate=rate, raw=raw
-        ),
-    )
-
-
-def project_service_rates_refresh(
-    client: FreshBooksClient,
-    business: ConnectedBusiness,
-    project_id: int,
-    service_ids: list[int],
-    *,
-    complete: bool,
-) -> int:
-    """Re-read one project's rate for each service (FreshBooks gives them no change date).
-
-    `complete`: `service_ids` are all the project's services, so a rate for any other service is
-    gone (a `project.update` webhook); otherwise only those services are touched. Returns how
-    many rates changed.
-    """
-    listed: dict[int, tuple[Decimal, dict[str, Any]]] = {}
-    for service_id in service_ids:
-        raw = client.get_project_service_rate(business.business_id, project_id, service_id)
-        if raw is None:
-            continue
-        try:
-            listed[service_id] = (mappers.rate_value(raw), raw)
-        except mappers.Unusable:
-            continue
-    rows = ProjectServiceRate.objects.filter(business=business, project_freshbooks_id=project_id)
-    if not complete:
-        rows = rows.filter(service_freshbooks_id__in=service_ids)
-    return _replace_rates(
-        rows,
-        listed,
-        key="service_freshbooks_id",
-        create=lambda service_id, rate, raw: ProjectServiceRate(
-            business=business,
-            project_freshbooks_id=project_id,
-            service_freshbooks_id=service_id,
-            rate=rate,
-            raw=raw,
-        ),
-    )
-
-
-def _replace_rates(rows, listed: dict[int, tuple[Decimal, dict[str, Any]]], *, key, create) -> int:
-    """Make `rows` hold exactly `listed` (id → rate, raw); returns how many rates changed."""
-    changed = 0
-    with transaction.atomic():
-        existing = {getattr(row, key): row for row in rows.select_for_update()}
-        for object_id, row in existing.items():
-            if object_id not in listed:
-                row.delete()
-                changed += 1
-        for object_id, (rate, raw) in listed.items():
-            row = existing.get(object_id)
-            if row is None:
-                create(object_id, rate, storable_json(raw)).save()
-                changed += 1
-            elif row.rate != rate:
-                row.rate = rate
-                row.raw = storable_json(raw)
-                row.save(update_fields=["rate", "raw"])
-                changed += 1
-    return changed
+        counter.rates += service_rates_store(business, listed.pop(0))
+    answers: dict[int, dict[int, dict[str, Any] | None]] = {}
+    for (project_id, service_id), raw in zip(pair_list, pair_rates, strict=True):
+        answers.setdefault(project_id, {})[service_id] = raw
+    for project_id, by_service_id in answers.items():
+        counter.calls += len(by_service_id)
+        counter.rates += project_service_rates_store(
+            business, project_id, by_service_id, complete=False
+        )
 
 
 def freshness_of(snapshot: dict[str, Any]) -> Freshness | None:

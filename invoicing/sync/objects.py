@@ -15,7 +15,7 @@ from connections.models import ConnectedBusiness
 from connections.services.freshbooks_api import api_client_for
 from invoicing.models import Client, Expense, Project, Service, Tax, TimeEntry
 from invoicing.sync import expense_mappers, mappers
-from invoicing.sync.fresh import project_service_rates_refresh
+from invoicing.sync.rates_store import project_service_rates_refresh
 from invoicing.sync.store import mirror_upsert
 
 _MIRRORS = {

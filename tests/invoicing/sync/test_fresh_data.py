@@ -198,6 +198,43 @@ def test_when_freshbooks_cannot_be_reached_the_plan_uses_the_mirror_and_says_so(
     assert freshness["last_synced_at"]
 
 
+def test_one_failed_rate_read_among_the_concurrent_ones_leaves_every_rate_as_synced(rated):
+    # The rates are read side by side; one project's rate cannot be read (503 on every attempt).
+    rated.rate(f"service/{rated.support}/rate", {"service_rate": {"rate": "65.50"}})
+    rated.rate(f"team_member_rate/{rated.owner}", {"team_member_rate": {"rate": "45.00"}})
+    rated.sandbox.control.add_fault(
+        kind="status", status=503, method="GET", path=rf"/project/{rated.app}/service/"
+    )
+
+    rates, run = rated.preview_rates()
+
+    freshness = run.preview["freshness"]
+    assert freshness["refreshed"] is False
+    assert "could not be reached" in freshness["problem"]
+    # The reads that did answer were not stored on their own: the plan is the last sync's.
+    assert rates == {
+        "App": "120.00",
+        "Helpdesk": "60.00",
+        "Team work": "40.00",
+        "Website": "100.00",
+    }
+
+
+def test_creating_drafts_after_a_failed_fresh_read_keeps_the_reason_on_the_run(rated):
+    from invoicing.drafts import invoice_run_create
+    from invoicing.models import InvoiceRun
+
+    _, preview = rated.preview_rates()
+    rated.sandbox.control.add_fault(
+        kind="status", status=503, method="GET", path=rf"/project/{rated.app}/service/"
+    )
+
+    run = invoice_run_create(run_id=preview.pk)
+
+    assert run.status == InvoiceRun.Status.CREATING  # planned from the mirror, as the preview was
+    assert "could not be reached" in run.preview["freshness_at_create"]["problem"]
+
+
 def test_a_project_update_webhook_re_reads_the_projects_service_rates(rated):
     from invoicing.sync.objects import object_refresh
 
