@@ -239,7 +239,7 @@ def _signed_event_store(*, token: str, incoming: IncomingDelivery) -> IngestResu
         if cached:  # perhaps a key this process has not seen yet: the full path reads afresh
             signing_keys_forget(token)
         return None
-    business = keys.business()
+    business = keys.business
     ignore_reason = _ignore_reason(business=business, fields=fields)
     row = delivery_row(
         business=business,

@@ -24,8 +24,9 @@ from connections.webhooks.signing_keys import SigningKey
 from connections.webhooks.wakeup import wake_channel
 
 
-def _stored_fields() -> list:
-    return [field for field in WebhookDelivery._meta.concrete_fields if not field.primary_key]
+@functools.cache
+def _stored_fields() -> tuple:
+    return tuple(field for field in WebhookDelivery._meta.concrete_fields if not field.primary_key)
 
 
 @functools.cache

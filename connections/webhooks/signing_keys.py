@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import F, FilteredRelation, Q, TextField
 from django.db.models.functions import Cast
@@ -50,8 +51,10 @@ class SigningKeys:
     token: str
     keys: tuple[SigningKey, ...]
 
+    @cached_property
     def business(self) -> ConnectedBusiness:
-        """An unsaved stand-in carrying the fields ingest reads (pk, account and business ids)."""
+        """A stand-in carrying the fields ingest reads (pk, account and business ids); shared by
+        the requests of this process, so never saved or changed."""
         return ConnectedBusiness(
             pk=self.business_pk,
             account_id=self.account_id,

@@ -13,6 +13,7 @@ for: workers of another prefix sharing the database never hear it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from celery import current_app
@@ -30,7 +31,11 @@ def broker_key_prefix() -> str:
 
 def wake_channel() -> str:
     """The ``LISTEN``/``NOTIFY`` channel of this process's broker namespace (a safe identifier)."""
-    prefix = broker_key_prefix()
+    return _channel_for(broker_key_prefix())
+
+
+@functools.cache
+def _channel_for(prefix: str) -> str:
     if not prefix:
         return CHANNEL
     return f"{CHANNEL}_{hashlib.sha256(prefix.encode()).hexdigest()[:16]}"
