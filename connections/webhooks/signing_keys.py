@@ -51,6 +51,9 @@ class SigningKeys:
     token: str
     keys: tuple[SigningKey, ...]
 
+    def __repr__(self) -> str:  # never show the token (the URL's secret) or a verifier
+        return f"<SigningKeys business={self.business_pk} keys={len(self.keys)}>"
+
     @cached_property
     def business(self) -> ConnectedBusiness:
         """A stand-in carrying the fields ingest reads (pk, account and business ids); shared by

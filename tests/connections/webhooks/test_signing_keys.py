@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from connections.models import WebhookDelivery
+from connections.webhooks.signing_keys import signing_keys_read
 from tests.connections.webhooks.helpers import event_fields, post_event
 from tests.factories import WebhookSubscriptionFactory
 
@@ -158,3 +159,11 @@ def test_an_unsigned_delivery_goes_the_full_way_and_is_refused_as_before(
     assert (response.status_code, response.content) == (401, b"missing signature")
     rejected = WebhookDelivery.objects.get(object_id=2)
     assert rejected.signature == WebhookDelivery.Signature.MISSING
+
+
+def test_cached_keys_never_show_the_token_or_a_verifier(business, subscription):
+    keys = signing_keys_read(business.webhook_token)
+
+    assert keys is not None and keys.keys[0].verifier == subscription.verifier
+    assert business.webhook_token not in repr(keys)
+    assert subscription.verifier not in repr(keys) + repr(keys.keys)
