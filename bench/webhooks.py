@@ -15,7 +15,8 @@ per second and p50 / p99 latency of each, and the ingest / bare and ingest / flo
 servers keep database connections across requests, as in production.
 
 A real Celery worker (queue ``webhooks``) then processes what the endpoint accepted (with
-``--process-during-load`` it runs during the load instead): each delivery names a time entry
+``--process-during-load`` it runs during the load instead; its listener enqueues the deliveries
+stored before it started, then hears each new one's ``NOTIFY``): each delivery names a time entry
 created in the sandbox, which the handler re-fetches and mirrors. Prints the deliveries by status
 and fails unless every accepted delivery ended done, or coalesced into one that did, and every
 time entry reached the mirror. No wall-clock limit is asserted.

@@ -19,6 +19,7 @@ from connections.webhooks.deliveries import (
     EVENT_NAME,
     FORM_CONTENT_TYPE,
     VERIFY_EVENT,
+    WEBHOOK_TOKEN,
     IncomingDelivery,
     IngestResult,
     Signature,
@@ -28,23 +29,33 @@ from connections.webhooks.deliveries import (
     delivery_row,
     positive_int,
 )
+from connections.webhooks.intake import delivery_store_if_key_holds
 from connections.webhooks.signatures import (
     MalformedDelivery,
     form_fields_parse,
     signature_matches,
 )
-from connections.webhooks.verification import verification_receive
-from integration_app.enqueue import (
-    PROCESS_WEBHOOK_DELIVERY,
-    enqueue_on_commit,
+from connections.webhooks.signing_keys import (
+    SigningKey,
+    signing_keys_for,
+    signing_keys_forget,
 )
+from connections.webhooks.verification import verification_receive
+from connections.webhooks.wakeup import delivery_wake, notifies
+
+UNKNOWN = IngestResult(404, "unknown webhook")
 
 
 def webhook_delivery_receive(*, token: str, incoming: IncomingDelivery) -> IngestResult:
     """Interpret one POST to ``/webhooks/freshbooks/<token>/``; never raises for bad input."""
+    if not WEBHOOK_TOKEN.fullmatch(token):
+        return UNKNOWN
+    stored = _signed_event_store(token=token, incoming=incoming)
+    if stored is not None:
+        return stored
     found = business_and_signing_for_token(token)
     if found is None:
-        return IngestResult(404, "unknown webhook")
+        return UNKNOWN
     business, signing = found
     return webhook_delivery_receive_for(business=business, incoming=incoming, signing=signing)
 
@@ -184,9 +195,65 @@ def _event_receive(
         processed_at=timezone.now() if ignore_reason else None,
         next_attempt_at=incoming.received_at,
     )
-    # One INSERT in autocommit (the view runs outside a transaction): committed in one round trip,
-    # before the task is sent and before the 200.
+    # One INSERT in autocommit (the view runs outside a transaction), committed before the 200;
+    # the worker is woken by a notification once it has committed (wakeup).
     row.save()
     if not ignore_reason:
-        enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, row.pk)
+        delivery_wake(row.pk)
+    return IngestResult(200, "ignored" if ignore_reason else "ok", row.pk)
+
+
+# -- the fast path: a key this process holds, one statement -------------------------------------
+
+
+def _matching_key(keys: tuple[SigningKey, ...], *, name: str, fields, signature: str):
+    """The key that signed the delivery, tried as ``_signing_subscription`` tries them."""
+    noun = name.split(".", 1)[0]
+    candidates = [key for key in keys if key.event in (name, noun)] or keys
+    for key in candidates:
+        if signature_matches(verifier=key.verifier, fields=fields, signature=signature):
+            return key
+    return None
+
+
+def _signed_event_store(*, token: str, incoming: IncomingDelivery) -> IngestResult | None:
+    """Store a well-formed, validly signed event delivery in one statement, or return None to let
+    the full path (a fresh read, every refusal and its record) judge it."""
+    if incoming.too_large or incoming.content_type != FORM_CONTENT_TYPE or not notifies():
+        return None
+    signature = incoming.signature
+    if not signature:
+        return None
+    try:
+        fields = form_fields_parse(incoming.body)
+    except MalformedDelivery:
+        return None
+    name = fields.get("name")
+    if not name or name == VERIFY_EVENT:
+        return None
+    keys, cached = signing_keys_for(token)
+    if keys is None:
+        return UNKNOWN
+    key = _matching_key(keys.keys, name=name, fields=fields, signature=signature)
+    if key is None:
+        if cached:  # perhaps a key this process has not seen yet: the full path reads afresh
+            signing_keys_forget(token)
+        return None
+    business = keys.business
+    ignore_reason = _ignore_reason(business=business, fields=fields)
+    row = delivery_row(
+        business=business,
+        incoming=incoming,
+        fields=fields,
+        subscription_id=key.subscription_pk,
+        raw_body=incoming.body.decode("utf-8"),
+        signature=Signature.VALID,
+        status=Status.IGNORED if ignore_reason else Status.PENDING,
+        last_error=ignore_reason,
+        processed_at=timezone.now() if ignore_reason else None,
+        next_attempt_at=incoming.received_at,
+    )
+    if not delivery_store_if_key_holds(row=row, key=key, token=token, wake=not ignore_reason):
+        signing_keys_forget(token)  # the key changed since it was read: judge on a fresh read
+        return None
     return IngestResult(200, "ignored" if ignore_reason else "ok", row.pk)

@@ -7,10 +7,10 @@ FreshBooks failures here.
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import shared_task, signals
 
 from connections.freshbooks import RateLimited, ServerError, TransportError
-from connections.webhooks import processing, subscriptions, sweeper
+from connections.webhooks import listener, processing, subscriptions, sweeper, wakeup
 
 TRANSIENT = (RateLimited, ServerError, TransportError, subscriptions.SubscriptionSyncBusy)
 REGISTRATION_RETRY = {"max_retries": 5}
@@ -62,3 +62,21 @@ def sweep() -> None:
 def prune_deliveries() -> int:
     """Beat, hourly."""
     return processing.webhook_deliveries_prune()
+
+
+# -- the listener that turns stored deliveries' notifications into process_delivery tasks --------
+
+
+@signals.worker_ready.connect
+def start_delivery_listener(sender=None, **kwargs) -> None:
+    """In a worker that consumes the webhooks queue (its main process), once it is ready; only on
+    PostgreSQL (elsewhere the endpoint sends the task itself)."""
+    queues = getattr(getattr(getattr(sender, "app", None), "amqp", None), "queues", None)
+    consumed = queues.consume_from if queues is not None else None
+    if consumed and "webhooks" in consumed and wakeup.notifies():
+        listener.delivery_listener_start()
+
+
+@signals.worker_shutdown.connect
+def stop_delivery_listener(**kwargs) -> None:
+    listener.delivery_listener_stop()

@@ -1,8 +1,8 @@
 """The FreshBooks webhook endpoint: store the delivery, answer at once, process later.
 
-Not inside a request transaction (the row must commit before its task is sent) and exempt from
-CSRF (FreshBooks signs deliveries instead). Bodies are read with a cap, never through
-``request.POST``, because the signature covers the fields in the order they were posted.
+Not inside a request transaction (the row commits before the 200, and only then wakes the worker)
+and exempt from CSRF (FreshBooks signs deliveries instead). Bodies are read with a cap, never
+through ``request.POST``, because the signature covers the fields in the order they were posted.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from connections.webhooks import registry
+from connections.webhooks.listener import connection_params
+from connections.webhooks.signing_keys import signing_keys_forget_all
+from connections.webhooks.wakeup import wake_channel
 from integration_app import enqueue
 from tests.connections.webhooks.helpers import VERIFIER
 from tests.connections.webhooks.live import live_webhooks, webhook_worker  # noqa: F401 - fixtures
@@ -60,3 +64,29 @@ def sent_tasks(monkeypatch) -> list[tuple[str, int, float | None]]:
 
     monkeypatch.setattr(enqueue, "publish_now", record)
     return sent
+
+
+@pytest.fixture(autouse=True)
+def no_cached_signing_keys():
+    """Each test starts with web processes that have read no signing keys yet."""
+    signing_keys_forget_all()
+    yield
+    signing_keys_forget_all()
+
+
+@pytest.fixture
+def wake_notifications(transactional_db):
+    """What the worker's listener hears: ``received()`` returns the ids notified so far.
+
+    Needs a transactional test: PostgreSQL delivers a notification only once its row commits.
+    """
+    with psycopg.connect(**connection_params()) as listening:
+        listening.execute(f'LISTEN "{wake_channel()}"')
+        heard: list[str] = []
+
+        def received(expected: int = 1) -> list[str]:
+            for notification in listening.notifies(timeout=10, stop_after=expected - len(heard)):
+                heard.append(notification.payload)
+            return heard
+
+        yield received

@@ -80,18 +80,19 @@ def test_other_invoice_events_are_stored_as_ignored_and_never_enqueued(
     assert sent_tasks == []
 
 
-def test_an_invoice_delete_is_stored_pending_and_enqueued(
-    client, business, invoice_subscription, sent_tasks, django_capture_on_commit_callbacks
+@pytest.mark.django_db(transaction=True)
+def test_an_invoice_delete_is_stored_pending_and_the_worker_woken(
+    client, business, invoice_subscription, sent_tasks, wake_notifications
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post_event(
-            client, business, event_fields(business, name="invoice.delete", object_id=9001)
-        )
+    response = post_event(
+        client, business, event_fields(business, name="invoice.delete", object_id=9001)
+    )
 
     assert (response.status_code, response.content) == (200, b"ok")
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.subscription) == (Status.PENDING, invoice_subscription)
-    assert sent_tasks == [("process_delivery", delivery.pk, None)]
+    assert wake_notifications() == [str(delivery.pk)]
+    assert sent_tasks == []  # the worker's listener enqueues it, not the request
 
 
 def test_an_invoice_delete_of_our_draft_is_handed_to_the_drafts_service(business, released):
