@@ -5,7 +5,8 @@
 - sync_runs: one sync of a business and its outcome;
 - policies: billing defaults, local rate rules, the invoice schedule;
 - runs: invoice runs, draft invoices, their lines and reserved time entries;
-- imports: CSV imports of hours from outside FreshBooks.
+- imports: CSV imports of hours from outside FreshBooks;
+- watermarks: the version of a business's billing inputs that previews are compared with.
 """
 
 from invoicing.models.expenses import Expense, Tax
@@ -23,8 +24,10 @@ from invoicing.models.mirror import (
 from invoicing.models.policies import BillingPolicy, InvoiceSchedule, RateRule
 from invoicing.models.runs import DraftEntry, DraftInvoice, DraftLine, InvoiceRun
 from invoicing.models.sync_runs import SyncRun
+from invoicing.models.watermarks import BillingInputsVersion
 
 __all__ = [
+    "BillingInputsVersion",
     "BillingPolicy",
     "Client",
     "DraftEntry",

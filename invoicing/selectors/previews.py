@@ -12,6 +12,10 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+from django.db.models import IntegerField, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from connections.models import ConnectedBusiness
@@ -173,12 +177,18 @@ def selection_left_out(
     billed_lines: Iterable[str],
 ) -> set[int]:
     """Of the entries a preview page showed, those its tick boxes leave out: unticked, or on an
-    unticked line."""
+    unticked line that the page showed: every entry of it, also those past the first few that
+    the page lists one by one (`invoicing.selectors.preview_pages.ENTRIES_SHOWN`)."""
     shown = set(shown_entry_ids)
     lines = preview_line_entries(snapshot)
     unticked_lines = lines.keys() - set(billed_lines)
-    on_unticked_lines = {entry_id for key in unticked_lines for entry_id in lines[key]}
-    return (shown - set(billed_entry_ids)) | (on_unticked_lines & shown)
+    on_unticked_lines = {
+        entry_id
+        for key in unticked_lines
+        if shown.intersection(lines[key])
+        for entry_id in lines[key]
+    }
+    return (shown - set(billed_entry_ids)) | on_unticked_lines
 
 
 def selection_changes_preview(
@@ -212,6 +222,25 @@ class Planned:
     plan: BillingPlan
     catalog: Catalog
     rows: dict[int, TimeEntry]
+    # The business's billing inputs version read just before the entries (see below).
+    inputs_version: int = 0
+
+
+def billing_inputs_version(business_pk: int) -> int:
+    """The version of everything a preview of this business is planned from
+    (`invoicing.models.watermarks`); 0 while nothing was ever written.
+
+    Reading it also clears this transaction's "already bumped" mark, so a change written later in
+    the same transaction moves the version again.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config(%s, '', true), COALESCE("
+            "(SELECT version FROM invoicing_billinginputsversion WHERE business_id = %s), 0)",
+            [f"invoicing.inputs_bumped_{int(business_pk)}", business_pk],
+        )
+        row = cursor.fetchone()
+    return int(row[1]) if row else 0
 
 
 def plan_for(
@@ -225,7 +254,9 @@ def plan_for(
     """The plan of the mirror as it is now; `lock` takes the candidate entries' row locks.
 
     `replacing_draft_id` (a re-bill's preview): plan as if that draft's entries were free.
+    The inputs version is read first: whatever is written after it moves it.
     """
+    inputs_version = billing_inputs_version(business.pk)
     entries = billing_inputs.candidate_entries(
         business, options, replacing_draft_id=replacing_draft_id
     )
@@ -239,7 +270,7 @@ def plan_for(
     )
     context = billing_inputs.billing_context_for(business)
     plan = billing_inputs.billing_plan(context, entries=facts, options=options)
-    return Planned(plan=plan, catalog=context.catalog, rows=rows)
+    return Planned(plan=plan, catalog=context.catalog, rows=rows, inputs_version=inputs_version)
 
 
 def snapshot_of(
@@ -250,7 +281,7 @@ def snapshot_of(
 ) -> dict[str, Any]:
     zone = business.timezone or None
     rows = planned.rows
-    return preview_snapshot(
+    snapshot = preview_snapshot(
         plan=planned.plan,
         options=options,
         catalog=planned.catalog,
@@ -265,17 +296,31 @@ def snapshot_of(
         freshness=freshness,
         made_at=timezone.now().isoformat(),
     )
+    return {**snapshot, "inputs_version": planned.inputs_version}
 
 
-def preview_outdated(run: InvoiceRun) -> bool:
-    """A preview is outdated when its data changed after it was made: planned again from the
-    mirror now (no FreshBooks call), it would not be what the preview shows.
+def preview_outdated(run: InvoiceRun, *, inputs_version: int | None = None) -> bool:
+    """A preview is outdated when anything it was planned from was written after it was made.
 
-    Decision: a re-plan rather than comparing change times, because the mirror's sync times also
-    move when nothing changed (every incremental sync re-reads an overlap), and rates carry no
-    change time at all; a re-plan says "outdated" exactly when the drafts would differ.
+    Decision: the business's billing inputs version (bumped by database triggers on every table
+    the billing rules read, `invoicing.models.watermarks`) against the one the preview was planned
+    at: one indexed read however large the mirror, where planning again took 100 s at 100,000
+    entries. Updates that change only sync bookkeeping (`synced_at`, `seen_by_run_id`) do not
+    count. A change that would leave the drafts as they are (a new entry outside the period) also
+    says "outdated"; "Create drafts" plans again and shows the real differences, if any.
+    A preview made before versions existed is planned again, as before.
     """
-    if run.status != InvoiceRun.Status.PREVIEWED or not run.preview:
+    if run.status != InvoiceRun.Status.PREVIEWED:
+        return False
+    if run.inputs_version is None:
+        return _replanned_differs(run)
+    if inputs_version is None:
+        inputs_version = billing_inputs_version(run.business_id)
+    return inputs_version != run.inputs_version
+
+
+def _replanned_differs(run: InvoiceRun) -> bool:
+    if not run.preview:
         return False
     options = billing_inputs.options_from_snapshot(run.options)
     planned = plan_for(
@@ -289,13 +334,25 @@ def preview_outdated(run: InvoiceRun) -> bool:
 
 
 def open_previews(business: ConnectedBusiness, limit: int = 20) -> list[InvoiceRun]:
-    """Previews nobody created or discarded yet, newest first, each with `outdated` set."""
-    previews = list(
+    """Previews nobody created or discarded yet, newest first, each with `outdated` set.
+
+    The full previews are not loaded (`preview_page` has what lists show)."""
+    previews: list[InvoiceRun] = list(
         InvoiceRun.objects.filter(business=business, status=InvoiceRun.Status.PREVIEWED)
         .select_related("started_by", "schedule")
+        .defer("preview", "replanned")
+        .annotate(
+            has_replanned=~Q(replanned={}),
+            drafts_to_create=Coalesce(
+                Cast(KT("preview_page__drafts_to_create"), IntegerField()),
+                Cast(KT("preview__drafts_to_create"), IntegerField()),  # made before preview_page
+                0,
+            ),
+        )
         .order_by("-created_at", "-pk")[:limit]
     )
+    version = billing_inputs_version(business.pk) if previews else 0
     for preview in previews:
         preview.business = business
-        preview.outdated = preview_outdated(preview)  # type: ignore[attr-defined]
+        preview.outdated = preview_outdated(preview, inputs_version=version)  # type: ignore[attr-defined]
     return previews
