@@ -18,6 +18,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 
 from connections.models import ConnectedBusiness
 from invoicing.selectors.businesses import UnbilledClientHours, unbilled_by_client
@@ -35,13 +36,14 @@ class CappedPaginator(Paginator):
     """A paginator that counts at most `cap` + 1 rows: pages up to the cap, and `capped` says
     there are more (filters narrow the list)."""
 
-    def __init__(self, object_list, per_page: int, *, cap: int = ENTRIES_COUNTED) -> None:
+    def __init__(self, object_list: QuerySet, per_page: int, *, cap: int | None = None) -> None:
         super().__init__(object_list, per_page)
-        self.cap = cap
+        self.rows = object_list
+        self.cap = ENTRIES_COUNTED if cap is None else cap
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        return self.rows[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:

@@ -19,9 +19,9 @@ from invoicing.billing import NotBilledReason
 from invoicing.models import InvoiceRun
 
 # Entries listed under each line (each with its tick box); the rest are counted.
-ENTRIES_SHOWN = 20
+ENTRIES_SHOWN = 10
 # Rows of the not-billed list per page.
-NOT_BILLED_PER_PAGE = 100
+NOT_BILLED_PER_PAGE = 25
 UNPRICED = {str(NotBilledReason.NO_RATE), str(NotBilledReason.ZERO_RATE)}
 
 

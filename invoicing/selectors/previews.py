@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import IntegerField, Q
+from django.db.models import IntegerField, Q, QuerySet
+from django.db.models.base import ModelState
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -243,6 +244,27 @@ def billing_inputs_version(business_pk: int) -> int:
     return int(row[1]) if row else 0
 
 
+# Read for planning: every column but the raw JSON (read on access, never by the billing rules).
+PLANNED_COLUMNS = tuple(
+    field.attname for field in TimeEntry._meta.concrete_fields if field.attname != "raw"
+)
+
+
+def entry_rows(entries: QuerySet[TimeEntry]) -> list[TimeEntry]:
+    """The entries as model instances, filled from one `values_list` read: a third of the cost of
+    Django building each instance field by field (100,000 entries: seconds). A column left out
+    (`raw`) loads on access, as with `defer()`."""
+    rows = []
+    for values in entries.values_list(*PLANNED_COLUMNS):
+        row = TimeEntry.__new__(TimeEntry)
+        row.__dict__.update(zip(PLANNED_COLUMNS, values, strict=True))
+        row._state = ModelState()
+        row._state.adding = False
+        row._state.db = entries.db
+        rows.append(row)
+    return rows
+
+
 def plan_for(
     business: ConnectedBusiness,
     options: BillingOptions,
@@ -263,10 +285,10 @@ def plan_for(
     client_ids = list(client_ids)
     if client_ids:
         entries = entries.filter(client_freshbooks_id__in=client_ids)
-    if lock:
-        entries = entries.select_for_update()
+    # Under lock (creating drafts), Django's own instances; a preview reads them faster.
+    loaded = list(entries.select_for_update()) if lock else entry_rows(entries)
     facts, rows = billing_inputs.entry_facts(
-        business, list(entries), replacing_draft_id=replacing_draft_id
+        business, loaded, replacing_draft_id=replacing_draft_id
     )
     context = billing_inputs.billing_context_for(business)
     plan = billing_inputs.billing_plan(context, entries=facts, options=options)
