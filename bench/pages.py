@@ -7,7 +7,8 @@ billable time entries, one with ``--large``, spread over 20 clients in the last 
 rate rule, so a twentieth of the time is unpriced). For each,
 the dashboard, the business page, an invoice-run preview (computed from the mirror, then its page)
 and the admin lists of time entries, clients and businesses are served in-process by Django's test
-client (the median of ``--repeat`` after one warm-up). Prints the time and query ratios large /
+client (the median of ``--repeat`` rounds in which small and large take turns, each call after
+one warm-up). Prints the time and query ratios large /
 small: a page that stays flat has a time ratio near 1 and the same number of queries.
 
 Besides the warm pages it times the business page on the first view after a change (its unbilled
@@ -117,8 +118,14 @@ def timed_after(change, call, repeat: int) -> tuple[float, int]:
 
 
 def measure(
-    user, business, repeat: int, compute_repeat: int | None = None
+    user,
+    business,
+    repeat: int,
+    compute_repeat: int | None = None,
+    previews: dict | None = None,
 ) -> dict[str, tuple[float, int]]:
+    """Every page of one world. `previews` (business pk -> run) keeps the computed preview:
+    with `compute_repeat=0` and a kept preview, the compute is not timed again."""
     from datetime import date
 
     from django.test import Client as TestClient
@@ -170,16 +177,30 @@ def measure(
         "business page, 1st view after a change": timed_after(
             change_a_rate_rule, get(business_url), repeat
         ),
-        "preview (compute)": timed_after(lambda: None, preview, compute_repeat or repeat),
-        "compute floor: read the rows": timed(read_floor, compute_repeat or repeat),
     }
-    run_url = f"/businesses/{business.pk}/invoices/runs/{runs[-1].pk}/"
+    previews = {} if previews is None else previews
+    if compute_repeat != 0 or business.pk not in previews:
+        results["preview (compute)"] = timed_after(lambda: None, preview, compute_repeat or repeat)
+        results["compute floor: read the rows"] = timed(read_floor, compute_repeat or repeat)
+        previews[business.pk] = runs[-1]
+    run_url = f"/businesses/{business.pk}/invoices/runs/{previews[business.pk].pk}/"
     results["preview page"] = timed(get(run_url), repeat)
     results["preview page, not billed p.2"] = timed(get(run_url + "?not_billed_page=2"), repeat)
     results["admin time entries"] = timed(get("/admin/invoicing/timeentry/"), repeat)
     results["admin clients"] = timed(get("/admin/invoicing/client/"), repeat)
     results["admin businesses"] = timed(get("/admin/connections/connectedbusiness/"), repeat)
     return results
+
+
+def _medians(rounds: list[dict[str, tuple[float, int]]]) -> dict[str, tuple[float, int]]:
+    """Per figure (in the first round's order), the median time and the last query count."""
+    return {
+        name: (
+            statistics.median(figures[name][0] for figures in rounds if name in figures),
+            [figures[name][1] for figures in rounds if name in figures][-1],
+        )
+        for name in rounds[0]
+    }
 
 
 def main() -> None:
@@ -191,7 +212,7 @@ def main() -> None:
         "--compute-repeat",
         type=int,
         default=None,
-        help="times the preview compute and its floor are run (default: --repeat; no warm-up)",
+        help="times the preview compute and its floor are run, in the first round (default 1)",
     )
     args = parser.parse_args()
 
@@ -199,11 +220,23 @@ def main() -> None:
         from django.conf import settings
 
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-        small = measure(*build_world(args.small, label="small"), args.repeat, args.compute_repeat)
-        large = measure(*build_world(args.large, label="large"), args.repeat, args.compute_repeat)
+        worlds = {
+            "small": build_world(args.small, label="small"),
+            "large": build_world(args.large, label="large"),
+        }
+        # Small and large take turns, one round each at a time, so a change of the machine's load
+        # during the run falls on both sizes alike; each figure is the median over the rounds.
+        previews: dict = {}
+        rounds: dict[str, list[dict[str, tuple[float, int]]]] = {"small": [], "large": []}
+        for number in range(args.repeat):
+            for size, world in worlds.items():
+                compute_repeat = (args.compute_repeat or 1) if number == 0 else 0
+                rounds[size].append(measure(*world, 1, compute_repeat, previews))
+        small, large = (_medians(rounds[size]) for size in ("small", "large"))
 
     print(
-        f"pages with {args.small} vs {args.large} unbilled time entries (median of {args.repeat})"
+        f"pages with {args.small} vs {args.large} unbilled time entries "
+        f"(median of {args.repeat} alternating rounds)"
     )
     worst = 0.0
     for name, (small_seconds, small_queries) in small.items():

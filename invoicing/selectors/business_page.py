@@ -5,7 +5,7 @@
   (`invoicing.models.watermarks`): PostgreSQL triggers move that version on every write to what
   the estimate is computed from, so a kept estimate is never stale, and only the first view after
   a change sums the mirror again. Without the cache (Redis down) it is computed every time.
-- The time entry list counts its rows up to ENTRIES_COUNTED (then says "more than 5,000"),
+- The time entry list counts its rows up to ENTRIES_COUNTED (then says "more than 1,000"),
   instead of counting a 100,000-entry mirror on every page.
 """
 
@@ -26,8 +26,8 @@ from invoicing.selectors.previews import billing_inputs_version
 
 logger = logging.getLogger(__name__)
 
-# The time entry list counts up to this many rows; past it, "more than 5,000 entries".
-ENTRIES_COUNTED = 5_000
+# The time entry list counts up to this many rows (20 pages); past it, "more than 1000 entries".
+ENTRIES_COUNTED = 1_000
 # A kept estimate is dropped after a day even if nothing changed (its key names the day anyway).
 ESTIMATE_KEPT_SECONDS = 24 * 3600
 
