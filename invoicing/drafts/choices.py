@@ -16,6 +16,7 @@ from invoicing.drafts.errors import (
 from invoicing.drafts.plan import _fresh
 from invoicing.models import InvoiceRun
 from invoicing.selectors import billing_context as billing_inputs
+from invoicing.selectors.preview_pages import preview_fields
 from invoicing.selectors.previews import (
     plan_for,
     preview_entry_ids,
@@ -34,9 +35,11 @@ def invoice_run_replan_confirm(*, run_id: int, user=None) -> InvoiceRun:
         if run.status != InvoiceRun.Status.PREVIEWED:
             raise PreviewClosed("This run is no longer a preview; there is nothing to confirm.")
         if run.replanned:
-            run.preview = run.replanned
+            fields = preview_fields(run.replanned)
+            for name, value in fields.items():
+                setattr(run, name, value)
             run.replanned = {}
-            run.save(update_fields=["preview", "replanned"])
+            run.save(update_fields=[*fields, "replanned"])
     logger.info("run %s: the new plan was confirmed as the preview by %s", run_id, user)
     return run
 
@@ -135,8 +138,10 @@ def invoice_run_select(
         if locked.status != InvoiceRun.Status.PREVIEWED:
             raise PreviewClosed("This run is no longer a preview; its choices cannot change.")
         locked.options = billing_inputs.options_snapshot(options)
-        locked.preview = snapshot
+        fields = preview_fields(snapshot)
+        for name, value in fields.items():
+            setattr(locked, name, value)
         locked.replanned = {}
-        locked.save(update_fields=["options", "preview", "replanned"])
+        locked.save(update_fields=["options", *fields, "replanned"])
     logger.info("run %s: %s entries left out by %s", run_id, len(excluded), user)
     return locked

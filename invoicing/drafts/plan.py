@@ -36,6 +36,7 @@ from invoicing.drafts.reserve import drafts_reserve
 from invoicing.models import DraftInvoice, InvoiceRun
 from invoicing.selectors import billing_context as billing_inputs
 from invoicing.selectors.preview_changes import preview_changes
+from invoicing.selectors.preview_pages import preview_fields
 from invoicing.selectors.previews import plan_for, snapshot_of
 from invoicing.sync.fresh import plan_inputs_refresh
 
@@ -103,7 +104,7 @@ def invoice_run_preview(
         period_start=options.period.start,
         period_end=options.period.end,
         client_freshbooks_ids=client_ids,
-        preview=snapshot_of(business, options, planned, freshness),
+        **preview_fields(snapshot_of(business, options, planned, freshness)),
     )
 
 

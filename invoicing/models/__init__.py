@@ -7,6 +7,7 @@
 - runs: invoice runs, draft invoices, their lines and reserved time entries and expenses;
 - imports: CSV imports of hours from outside FreshBooks;
 - tax_defaults: the local taxes time lines carry, per business, client or service.
+- watermarks: the version of a business's billing inputs that previews are compared with.
 """
 
 from invoicing.models.expenses import Expense, Tax
@@ -25,8 +26,10 @@ from invoicing.models.policies import BillingPolicy, InvoiceSchedule, RateRule
 from invoicing.models.runs import DraftEntry, DraftExpense, DraftInvoice, DraftLine, InvoiceRun
 from invoicing.models.sync_runs import SyncRun
 from invoicing.models.tax_defaults import TaxDefault
+from invoicing.models.watermarks import BillingInputsVersion
 
 __all__ = [
+    "BillingInputsVersion",
     "BillingPolicy",
     "Client",
     "DraftEntry",

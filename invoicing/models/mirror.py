@@ -209,6 +209,16 @@ class TimeEntry(Mirror):
             ),
             models.Index(fields=["business", "client_freshbooks_id"], name="time_entry_client"),
             models.Index(fields=["business", "started_at"], name="time_entry_started"),
+            # The business page's list, newest first, and its check for written-back copies:
+            # the first page reads 50 index rows however large the mirror.
+            models.Index(
+                fields=["business", "-started_at", "-freshbooks_id"], name="time_entry_newest"
+            ),
+            models.Index(
+                fields=["business", "write_back_freshbooks_id"],
+                condition=Q(write_back_freshbooks_id__isnull=False),
+                name="time_entry_written_back",
+            ),
         ]
 
     def __str__(self) -> str:

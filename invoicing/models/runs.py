@@ -77,6 +77,13 @@ class InvoiceRun(models.Model):
     # The plan "Create drafts" found when it differed from `preview`: nothing was created, and it
     # waits for the user to confirm it as the new preview (empty otherwise).
     replanned = models.JSONField(default=dict, blank=True)
+    # What the preview page shows of `preview`: the same document with its long lists cut to
+    # their first rows and counted (invoicing.selectors.previews.preview_page_document), so the
+    # page never loads every entry of a 100,000-entry preview.
+    preview_page = models.JSONField(default=dict, blank=True)
+    # The business's BillingInputsVersion when `preview` was planned (None: made before it
+    # existed); another version now means the preview's inputs changed since.
+    inputs_version = models.BigIntegerField(null=True, blank=True)
     drafts_total = models.PositiveIntegerField(default=0)
     drafts_done = models.PositiveIntegerField(default=0)
     drafts_failed = models.PositiveIntegerField(default=0)

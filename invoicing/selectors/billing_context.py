@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from connections.models import ConnectedBusiness
 from invoicing.billing import (
@@ -49,6 +49,7 @@ from invoicing.models import (
 )
 from invoicing.models import RateRule as RateRuleRow
 from invoicing.selectors.expense_context import ExpenseInputs
+from invoicing.selectors.lookups import AnyOf
 from invoicing.selectors.tax_defaults import tax_defaults_for
 
 # Decision: a business without a currency in /me and a client without one bill in USD, the
@@ -350,8 +351,8 @@ def entry_facts(
     """
     rows = {entry.freshbooks_id: entry for entry in entries}
     reservations = DraftEntry.objects.filter(
+        AnyOf(F("time_entry_freshbooks_id"), list(rows)),  # one array parameter, not 100,000
         business_freshbooks_id=business.business_id,
-        time_entry_freshbooks_id__in=list(rows),
         voided=False,
     )
     freed: set[int] = set()

@@ -115,7 +115,12 @@ def _issues(businesses: QuerySet[ConnectedBusiness]) -> list[Issue]:
     runs = {
         run.pk: run
         for run in InvoiceRun.objects.filter(pk__in=run_ids).only(
-            "pk", "status", "preview", "period_start", "period_end"
+            # The page document has the counts; a 100,000-entry preview is megabytes.
+            "pk",
+            "status",
+            "preview_page",
+            "period_start",
+            "period_end",
         )
     }
     issues = []
@@ -203,8 +208,10 @@ def _business_issues(business, scheduled: InvoiceRun | None) -> list[Issue]:
 def _scheduled_issues(business, run: InvoiceRun, issue) -> list[Issue]:
     link = reverse("invoices:run", args=[business.pk, run.pk])
     found = []
+    # Runs made before `preview_page` existed read their whole preview.
+    preview = run.preview_page or run.preview
     if run.status == InvoiceRun.Status.PREVIEWED:
-        count = run.preview.get("drafts_to_create", 0)
+        count = preview.get("drafts_to_create", 0)
         if count:
             found.append(
                 issue(
@@ -221,7 +228,7 @@ def _scheduled_issues(business, run: InvoiceRun, issue) -> list[Issue]:
                     tone="warn",
                 )
             )
-    held_back = held_back_count(run.preview)
+    held_back = held_back_count(preview)
     # Open until the time is billed another way: a newer run of the business, or a discard.
     if held_back and run.status != InvoiceRun.Status.DISCARDED and business.latest_run_id == run.pk:
         found.append(

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from connections.models import ConnectedBusiness
@@ -46,6 +46,18 @@ NOT_CREATING = (InvoiceRun.Status.PREVIEWED, InvoiceRun.Status.DISCARDED)
 def invoice_run_for(business: ConnectedBusiness, run_pk: int) -> InvoiceRun:
     return get_object_or_404(
         InvoiceRun.objects.select_related("started_by", "approved_by", "replaces_draft__voided_by"),
+        pk=run_pk,
+        business=business,
+    )
+
+
+def invoice_run_page_for(business: ConnectedBusiness, run_pk: int) -> InvoiceRun:
+    """`invoice_run_for` for the run page: without the full preview and re-plan documents (a
+    preview of 100,000 entries is megabytes); the page reads `preview_page`."""
+    return get_object_or_404(
+        InvoiceRun.objects.select_related("started_by", "approved_by", "replaces_draft__voided_by")
+        .defer("preview", "replanned")
+        .annotate(has_replanned=~Q(replanned={})),
         pk=run_pk,
         business=business,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from invoicing.billing.money import hours_from_seconds
 from invoicing.billing.periods import today_in_zone
 from invoicing.forms.businesses import TimeEntryFilterForm
 from invoicing.money_format import format_money
+from invoicing.selectors import business_page
 from invoicing.selectors import businesses as selectors
 from invoicing.selectors import previews as preview_selectors
 from invoicing.selectors import runs as run_selectors
@@ -101,7 +101,7 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
     business = owned_business_for_user(request.user, business_pk)
     connected = business_is_connected(business)
     today = today_in_zone(timezone.now(), business.timezone or None)
-    unbilled = selectors.unbilled_by_client(business, today=today)
+    unbilled = business_page.unbilled_estimate(business, today=today)
     clients = selectors.client_names(business)
     projects = selectors.project_titles(business)
     filter_form = TimeEntryFilterForm(
@@ -112,7 +112,9 @@ def business_detail(request: HttpRequest, business_pk: int) -> HttpResponse:
     entries = selectors.time_entries_for(business, filter_form.filters())
     if filter_error:
         entries = entries.none()
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    page = business_page.CappedPaginator(entries, ENTRIES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     for entry in page:
         entry.client_name = clients.get(entry.client_freshbooks_id, "")
         entry.project_title = projects.get(entry.project_freshbooks_id, "")

@@ -30,7 +30,7 @@ from invoicing.drafts import (
 )
 from invoicing.forms.runs import PreviewSelectionForm, RunOptionsForm
 from invoicing.models import DraftInvoice, InvoiceRun
-from invoicing.selectors import billing_context
+from invoicing.selectors import billing_context, preview_pages
 from invoicing.selectors import businesses as business_selectors
 from invoicing.selectors import previews as preview_selectors
 from invoicing.selectors import runs as run_selectors
@@ -124,22 +124,39 @@ def _instant(text: object) -> datetime | None:
 
 
 UNPRICED = {str(NotBilledReason.NO_RATE), str(NotBilledReason.ZERO_RATE)}
+# The query parameter of the not-billed list's page on the run page.
+NOT_BILLED_PAGE_PARAMETER = "not_billed_page"
 
 
-def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
-    """What the preview part of a run page shows besides the snapshot itself."""
-    preview = run.preview or {}
+def _page_number(text: object) -> int:
+    try:
+        return max(int(str(text)), 1) if text else 1
+    except ValueError:
+        return 1
+
+
+def preview_context(business: ConnectedBusiness, run: InvoiceRun, not_billed_page: int = 1) -> dict:
+    """What the preview part of a run page shows besides the snapshot itself: the page document
+    (long lists cut to pages), page `not_billed_page` of the not-billed list."""
+    preview = preview_pages.preview_page_of(run)
     not_billed = []
     back_to = run.pk if run.is_preview else None
     # A held-back draft links to each rate it waits for, once ("Set a rate for project X").
     fixes: dict[object, dict[tuple[str, str], None]] = {}
-    items = preview.get("not_billed", [])
+    items = preview_pages.not_billed_page(run, preview, not_billed_page)
+    fix_items = preview.get("unpriced_fixes", [])
     # Names for every fix link in one read, not four queries per unpriced row.
-    names = rate_names(business) if any(item.get("rate_fix") for item in items) else None
+    names = (
+        rate_names(business) if any(item.get("rate_fix") for item in [*items, *fix_items]) else None
+    )
     for item in items:
         url, label = fix_link_for(business, item, names=names, preview_run_id=back_to)
         not_billed.append({**item, "fix_url": url, "fix_label": label})
         if url and item.get("reason") in UNPRICED:
+            fixes.setdefault(item.get("client_id"), {})[(url, label)] = None
+    for item in fix_items:
+        url, label = fix_link_for(business, item, names=names, preview_run_id=back_to)
+        if url:
             fixes.setdefault(item.get("client_id"), {})[(url, label)] = None
     drafts = [
         {**draft, "fixes": list(fixes.get(draft.get("client_id"), {}))}
@@ -148,9 +165,19 @@ def preview_context(business: ConnectedBusiness, run: InvoiceRun) -> dict:
         for draft in preview.get("drafts", [])
     ]
     freshness = preview.get("freshness") or {}
+    count = preview.get("not_billed_count", len(not_billed))
+    pages = preview_pages.not_billed_pages(count)
+    page = min(not_billed_page, pages)
     return {
         "preview": {**preview, "drafts": drafts},
         "not_billed": not_billed,
+        "not_billed_count": count,
+        "not_billed_pager": {
+            "page": page,
+            "pages": pages,
+            "previous": page - 1 if page > 1 else None,
+            "next": page + 1 if page < pages else None,
+        },
         "freshness": freshness,
         "freshness_at": _instant(freshness.get("at")),
         "last_synced_at": _instant(freshness.get("last_synced_at")),
@@ -168,11 +195,11 @@ def run_page(
     status: int = 200,
 ) -> HttpResponse:
     progress = run_selectors.run_progress_of(run, business)
+    page = preview_pages.preview_page_of(run)
     previewed_keys = {
-        draft["unique_key"]
-        for draft in run.preview.get("drafts", [])
-        if not draft.get("blocked_reason")
+        draft["unique_key"] for draft in page.get("drafts", []) if not draft.get("blocked_reason")
     }
+    has_replanned = getattr(run, "has_replanned", None)
     replaced = run.replaces_draft
     return render(
         request,
@@ -180,14 +207,16 @@ def run_page(
         {
             "business": business,
             "run": run,
-            "preview": run.preview,
             "progress": progress,
+            "has_replanned": bool(run.replanned) if has_replanned is None else has_replanned,
             "replaced": with_invoice_links([replaced], business)[0] if replaced else None,
             "changed_since_preview": bool(progress.rows)
             and progress.created_keys != previewed_keys,
             "access_problem": access_problem(business),
             "selection_error": selection_error,
-            **preview_context(business, run),
+            **preview_context(
+                business, run, _page_number(request.GET.get(NOT_BILLED_PAGE_PARAMETER))
+            ),
         },
         status=status,
     )
@@ -197,7 +226,7 @@ def run_page(
 @require_GET
 def run_detail(request: HttpRequest, business_pk: int, run_pk: int) -> HttpResponse:
     business = business_for_user(request.user, business_pk)
-    return run_page(request, business, run_selectors.invoice_run_for(business, run_pk))
+    return run_page(request, business, run_selectors.invoice_run_page_for(business, run_pk))
 
 
 ALREADY_APPROVED = (

@@ -18,8 +18,11 @@ def test_every_page_answers_with_the_same_queries_for_few_and_many_entries(setti
         == [
             "dashboard",
             "business page",
+            "business page, 1st view after a change",
             "preview (compute)",
+            "compute floor: read the rows",
             "preview page",
+            "preview page, not billed p.2",
             "admin time entries",
             "admin clients",
             "admin businesses",
