@@ -25,6 +25,7 @@ from invoicing.models import (
 )
 from invoicing.sync import expense_mappers, mappers
 from invoicing.sync.context import SyncContext, walk
+from invoicing.sync.prefetch import one_ahead
 from invoicing.sync.store import (
     BatchOutcome,
     mirror_deactivate_unseen,
@@ -166,15 +167,21 @@ def sync_project_service_rates(context: SyncContext) -> None:
         projects = projects.filter(seen_by_run_id=context.run.pk)
     project_rows = list(projects.order_by("freshbooks_id").values_list("freshbooks_id", "raw"))
     start = context.start_page("project_service_rates")
-    for position, (project_id, raw) in enumerate(project_rows[start - 1 :], start=start):
-        service_ids = mappers.project_service_ids(raw)
-        found = {}
-        for service_id in service_ids:
-            rate = context.client.get_project_service_rate(
-                business.business_id, project_id, service_id
-            )
-            if rate is not None:
-                found[service_id] = rate
+
+    def read_rates():
+        """Each project's rates, the next project's read while this one's are stored."""
+        for position, (project_id, raw) in enumerate(project_rows[start - 1 :], start=start):
+            service_ids = mappers.project_service_ids(raw)
+            found = {}
+            for service_id in service_ids:
+                rate = context.client.get_project_service_rate(
+                    business.business_id, project_id, service_id
+                )
+                if rate is not None:
+                    found[service_id] = rate
+            yield position, project_id, service_ids, found
+
+    for position, project_id, service_ids, found in one_ahead(read_rates()):
         with transaction.atomic():
             ProjectServiceRate.objects.filter(
                 business=business, project_freshbooks_id=project_id

@@ -6,6 +6,7 @@ manager as generic Django code does; every mirror's is its plain `objects`.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -173,8 +174,37 @@ def _upsert_statement(
     costs far less to send than a parameter per value, and ``RETURNING`` says which rows were new
     (``xmax = 0``) instead of a SELECT before. Every column the mapper did not give takes its
     model default, as ``Model(...)`` would."""
+    given = tuple(name for name in rows[0] if name != "raw")
+    shape = _upsert_shape(model, given, key, marks_run=run_id is not None)
+    now = timezone.now()
+    params: list[Any] = [business.pk]
+    for other in shape.defaulted:
+        value: Any
+        if other.name == "seen_by_run_id":
+            value = run_id
+        elif other.name == "synced_at":
+            value = now
+        else:
+            value = other.get_default()
+        params.append(other.get_db_prep_save(value, connection))
+    params.append(_page_json(rows))
+    return _Statement(sql=shape.sql, params=params, key_column=shape.key_column)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    sql: str
+    key_column: str
+    defaulted: tuple[models.Field, ...]
+
+
+@functools.cache
+def _upsert_shape(
+    model: type[models.Model], given: tuple[str, ...], key: str, *, marks_run: bool
+) -> _Shape:
+    """The statement for pages of ``model`` with these mapped columns, built once (every page of a
+    sync has the same shape); the columns not ``given`` take parameters, in ``defaulted`` order."""
     meta = model._meta
-    given = [name for name in rows[0] if name != "raw"]
     fields = {field.name: field for field in meta.concrete_fields}
     quote = connection.ops.quote_name
     record_columns = [*given, "raw"]
@@ -184,26 +214,19 @@ def _upsert_statement(
     )
     insert_columns = [fields["business"].column] + [fields[name].column for name in record_columns]
     select_values = ["%s"] + [f"r.{quote(fields[name].column)}" for name in record_columns]
-    params: list[Any] = [business.pk]
     update_fields = [name for name in given if name != key] + ["raw"]
-    if run_id is not None:
+    if marks_run:
         # A refresh outside a sync (a webhook) keeps the marker a running full sync left.
         update_fields.append("seen_by_run_id")
-    now = timezone.now()
+    defaulted = []
     for other in meta.concrete_fields:
         if other.primary_key or other.name in ("business", *record_columns):
             continue
-        value: Any
-        if other.name == "seen_by_run_id":
-            value = run_id
-        elif other.name == "synced_at":
-            value = now
+        if other.name == "synced_at":
             update_fields.append("synced_at")
-        else:
-            value = other.get_default()
+        defaulted.append(other)
         insert_columns.append(other.column)
         select_values.append("%s")
-        params.append(other.get_db_prep_save(value, connection))
     key_column = quote(fields[key].column)
     assignments = ", ".join(
         f"{quote(fields[name].column)} = EXCLUDED.{quote(fields[name].column)}"
@@ -217,8 +240,7 @@ def _upsert_statement(
         f"{record_types}) ON CONFLICT ({quote(fields['business'].column)}, {key_column}) "
         f"DO UPDATE SET {assignments}"
     )
-    params.append(_page_json(rows))
-    return _Statement(sql=sql, params=params, key_column=key_column)
+    return _Shape(sql=sql, key_column=key_column, defaulted=tuple(defaulted))
 
 
 def _upsert_counted(
