@@ -14,7 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from django.db import DatabaseError, connection, models
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 
 from integration_app.untrusted_text import storable_json, storable_text
@@ -275,13 +277,25 @@ def _upsert_counted(
         f"FROM counts WHERE {quote(meta.pk.column)} = %s "
         "RETURNING counts.added, counts.updated, counts.deleted"
     )
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         cursor.execute(sql, [*page_params, *params, counted_into.pk])
         found = cursor.fetchone()
     if found is None:
         # What `save(update_fields=...)` raises when its row is gone.
         raise DatabaseError(f"{meta.object_name} {counted_into.pk} did not take the page's counts")
     return found
+
+
+def _bound_cursor():
+    """A cursor that sends the parameters apart from the statement (server-side binding), so the
+    page's JSON (tens of kilobytes) is not escaped into the SQL text by Python first, as Django's
+    client-side binding cursors do. Wrapped like any Django cursor (errors, query logging)."""
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return CursorDebugWrapper(raw, connection)
+    return CursorWrapper(raw, connection)
 
 
 def mirror_deactivate_unseen(
