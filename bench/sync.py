@@ -4,11 +4,13 @@
                                    [--sdk]
 
 Prints entries per second, the time-entry list calls against the minimum (one per page of 100),
-the wall time against the floor set by latency (pages × latency), and the peak Python memory of the
-large sync against the baseline sync measured in the same run (flat memory means a ratio near 1).
-With ``--sdk``, the peer: the official ``freshbooks-sdk`` (a bench-only dependency) pointed at the
-same sandbox with ``FRESHBOOKS_API_URL``, only listing the large sync's time entries page by page
-with the same latency; the app's whole sync should take no longer than that listing alone.
+the wall time against the floor set by latency (calls × latency) and, for each size, the time to
+store every page alone (the same statements, no network: the floor of the database side). The
+sync is timed untraced; its peak Python memory comes from a second full sync of the same entries
+under ``tracemalloc`` (which slows Python twofold), large against baseline (flat memory: a ratio
+near 1). With ``--sdk``, the peer: the official ``freshbooks-sdk`` (a bench-only dependency)
+pointed at the same sandbox with ``FRESHBOOKS_API_URL``, only listing each size's time entries
+page by page with the same latency; the app's whole sync should take no longer than that listing.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from harness import bench_database, bench_sandbox, connect_first_business, point
 TIME_ENTRIES_ROUTE = "GET /timetracking/business/{bid}/time_entries"
 
 
-def measure_full_sync(sandbox, *, entries: int, latency_ms: int) -> dict:
+def measure_full_sync(sandbox, *, entries: int, latency_ms: int, trace_memory: bool = True) -> dict:
     from invoicing.models import SyncRun, TimeEntry
     from invoicing.sync.runs import sync_run_execute
 
@@ -37,17 +39,22 @@ def measure_full_sync(sandbox, *, entries: int, latency_ms: int) -> dict:
     control.reset_calls()
     run = SyncRun.objects.create(business=business, kind=SyncRun.Kind.FULL, trigger="bench")
 
-    tracemalloc.start()
     started = time.perf_counter()
     run = sync_run_execute(run_id=run.pk)
     elapsed = time.perf_counter() - started
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
 
     calls = control.calls()
     mirrored = TimeEntry.objects.filter(business=business).count()
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     assert mirrored == expected, (mirrored, expected)
+    peak = 0
+    if trace_memory:
+        again = SyncRun.objects.create(business=business, kind=SyncRun.Kind.FULL, trigger="bench")
+        tracemalloc.start()
+        again = sync_run_execute(run_id=again.pk)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert again.status == SyncRun.Status.SUCCEEDED, again.error
     return {
         "business": business,
         "entries": expected,
@@ -57,6 +64,39 @@ def measure_full_sync(sandbox, *, entries: int, latency_ms: int) -> dict:
         "time_entry_pages": math.ceil(expected / 100),
         "total_calls": calls["total"],
     }
+
+
+def measure_storing_alone(business) -> float:
+    """Seconds to store every time-entry page of ``business`` again, into a business of its own
+    (new rows, as in the timed sync), by the sync's own per-page statement, with no network: the
+    database side's floor. Each page is read from the mirror untimed, so memory stays flat."""
+    from connections.freshbooks import Page
+    from invoicing.models import SyncRun, TimeEntry
+    from invoicing.sync import mappers
+    from invoicing.sync.context import SyncContext
+    from tests.factories import ConnectedBusinessFactory
+
+    copy = ConnectedBusinessFactory()
+    run = SyncRun.objects.create(business=copy, kind=SyncRun.Kind.FULL, trigger="bench")
+    context = SyncContext(run=run, business=copy, client=None, keep_alive=lambda: None)
+    mirror = TimeEntry.objects.filter(business=business).order_by("freshbooks_id")
+    seconds, after, number = 0.0, 0, 0
+    while raws := list(mirror.filter(freshbooks_id__gt=after).values_list("raw", flat=True)[:100]):
+        number += 1
+        after = raws[-1]["id"]
+        page = Page(items=raws, page=number, pages=number + 1, total=0, per_page=100)
+        started = time.perf_counter()
+        context.store_page(
+            stage="time_entries",
+            page=page,
+            model=TimeEntry,
+            columns=mappers.time_entry_columns,
+            key="freshbooks_id",
+            object_name="time_entry",
+        )
+        seconds += time.perf_counter() - started
+    assert TimeEntry.objects.filter(business=copy).count() == mirror.count()
+    return seconds
 
 
 def measure_sdk_listing(sandbox, business, *, expected: int) -> float:
@@ -100,19 +140,19 @@ def main() -> None:
     parser.add_argument("--sdk", action="store_true", help="time the official SDK's listing too")
     args = parser.parse_args()
 
+    results = {}
     with bench_database(), bench_sandbox() as sandbox:
         point_app_at(sandbox)
-        baseline = measure_full_sync(
-            sandbox, entries=args.baseline_entries, latency_ms=args.latency_ms
-        )
-        large = measure_full_sync(sandbox, entries=args.entries, latency_ms=args.latency_ms)
-        sdk_seconds = (
-            measure_sdk_listing(sandbox, large["business"], expected=large["entries"])
-            if args.sdk
-            else None
-        )
+        for label, entries in (("baseline", args.baseline_entries), ("large", args.entries)):
+            result = measure_full_sync(sandbox, entries=entries, latency_ms=args.latency_ms)
+            if args.sdk:
+                result["sdk_seconds"] = measure_sdk_listing(
+                    sandbox, result["business"], expected=result["entries"]
+                )
+            result["store_seconds"] = measure_storing_alone(result["business"])
+            results[label] = result
 
-    for label, result in (("baseline", baseline), ("large", large)):
+    for label, result in results.items():
         floor = result["total_calls"] * args.latency_ms / 1000
         call_ratio = result["time_entry_calls"] / result["time_entry_pages"]
         print(
@@ -124,15 +164,25 @@ def main() -> None:
             f"wall vs latency floor {result['seconds'] / floor:.2f}x; "
             f"peak Python memory {result['peak_bytes'] / 1e6:.1f} MB"
         )
-    if sdk_seconds is not None:
+        store = result["store_seconds"]
         print(
-            f"freshbooks-sdk only listing the large sync's {large['entries']} entries: "
-            f"{sdk_seconds:.2f}s = {large['entries'] / sdk_seconds:.0f} entries/s; the app's "
-            f"whole sync is {sdk_seconds / large['seconds']:.2f}x as fast"
+            f"{'':8} storing its {result['time_entry_pages']} time-entry pages alone (durably, no "
+            f"network): {store:.2f}s = {store / floor:.2f}x the latency floor, "
+            f"{store / result['seconds']:.2f} of the sync's wall"
         )
+        if "sdk_seconds" in result:
+            sdk_seconds = result["sdk_seconds"]
+            print(
+                f"{'':8} freshbooks-sdk only listing the same {result['entries']} entries: "
+                f"{sdk_seconds:.2f}s = {result['entries'] / sdk_seconds:.0f} entries/s "
+                f"({sdk_seconds / floor:.2f}x the sync's latency floor); the app's whole sync is "
+                f"{sdk_seconds / result['seconds']:.2f}x as fast"
+            )
+    large, baseline = results["large"], results["baseline"]
     print(
         f"peak memory ratio large/baseline: {large['peak_bytes'] / baseline['peak_bytes']:.2f} "
-        f"for {large['entries'] / baseline['entries']:.0f}x the entries"
+        f"for {large['entries'] / baseline['entries']:.0f}x the entries; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
-from connections.freshbooks import FreshBooksClient, Page, PermissionDenied
+from connections.freshbooks import PermissionDenied
 from connections.models import ConnectedBusiness
 from integration_app.untrusted_text import storable_json
 from invoicing.models import (
@@ -28,9 +24,9 @@ from invoicing.models import (
     TimeEntry,
 )
 from invoicing.sync import expense_mappers, mappers
+from invoicing.sync.context import SyncContext, walk
 from invoicing.sync.prefetch import one_ahead
 from invoicing.sync.store import (
-    MAX_SKIP_REASONS,
     BatchOutcome,
     mirror_deactivate_unseen,
     mirror_delete_unseen,
@@ -52,57 +48,6 @@ STAGES = (
 )
 
 
-@dataclass
-class SyncContext:
-    run: SyncRun
-    business: ConnectedBusiness
-    client: FreshBooksClient
-    keep_alive: Callable[[], object]
-
-    @property
-    def full(self) -> bool:
-        return self.run.kind == SyncRun.Kind.FULL
-
-    @property
-    def since(self) -> datetime | None:
-        return None if self.full else self.run.changes_since
-
-    def start_page(self, stage: str) -> int:
-        progress = self.run.progress or {}
-        return int(progress.get("page", 1)) if progress.get("stage") == stage else 1
-
-    def commit(
-        self, *, stage: str, next_page: int, outcome: BatchOutcome, api_calls: int = 1
-    ) -> None:
-        """Record a page's counts and where to resume, in the caller's transaction."""
-        run = self.run
-        run.added += outcome.added
-        run.updated += outcome.updated
-        run.deleted += outcome.deleted
-        run.skipped += len(outcome.skipped)
-        if outcome.skipped and len(run.skip_reasons) < MAX_SKIP_REASONS:
-            room = MAX_SKIP_REASONS - len(run.skip_reasons)
-            run.skip_reasons = [*run.skip_reasons, *outcome.skipped[:room]]
-        run.pages += api_calls
-        run.api_calls += api_calls
-        run.progress = {"stage": stage, "page": next_page}
-        run.heartbeat_at = timezone.now()
-        run.save(
-            update_fields=[
-                "added",
-                "updated",
-                "deleted",
-                "skipped",
-                "skip_reasons",
-                "pages",
-                "api_calls",
-                "progress",
-                "heartbeat_at",
-            ]
-        )
-        self.keep_alive()
-
-
 def run_stages(*, run: SyncRun, business: ConnectedBusiness, client, keep_alive) -> None:
     context = SyncContext(run=run, business=business, client=client, keep_alive=keep_alive)
     current = (run.progress or {}).get("stage", STAGES[0])
@@ -110,33 +55,9 @@ def run_stages(*, run: SyncRun, business: ConnectedBusiness, client, keep_alive)
         STAGE_FUNCTIONS[stage](context)
 
 
-def _walk(
-    context: SyncContext,
-    stage: str,
-    pages: Callable[[int], Iterator[Page]],
-    *,
-    model,
-    columns,
-    object_name: str,
-    key: str = "freshbooks_id",
-) -> None:
-    for page in one_ahead(pages(context.start_page(stage))):
-        with transaction.atomic():
-            outcome = mirror_upsert(
-                model=model,
-                business=context.business,
-                run_id=context.run.pk,
-                raws=page.items,
-                columns=columns,
-                key=key,
-                object_name=object_name,
-            )
-            context.commit(stage=stage, next_page=page.page + 1, outcome=outcome)
-
-
 def sync_clients(context: SyncContext) -> None:
     since = context.since
-    _walk(
+    walk(
         context,
         "clients",
         lambda start: context.client.iter_client_pages(
@@ -184,7 +105,7 @@ def sync_team_members(context: SyncContext) -> None:
 
 
 def sync_services(context: SyncContext) -> None:
-    _walk(
+    walk(
         context,
         "services",
         lambda start: context.client.iter_service_pages(
@@ -225,7 +146,7 @@ def sync_service_rates(context: SyncContext) -> None:
 
 def sync_projects(context: SyncContext) -> None:
     since = context.since
-    _walk(
+    walk(
         context,
         "projects",
         lambda start: context.client.iter_project_pages(
@@ -246,15 +167,21 @@ def sync_project_service_rates(context: SyncContext) -> None:
         projects = projects.filter(seen_by_run_id=context.run.pk)
     project_rows = list(projects.order_by("freshbooks_id").values_list("freshbooks_id", "raw"))
     start = context.start_page("project_service_rates")
-    for position, (project_id, raw) in enumerate(project_rows[start - 1 :], start=start):
-        service_ids = mappers.project_service_ids(raw)
-        found = {}
-        for service_id in service_ids:
-            rate = context.client.get_project_service_rate(
-                business.business_id, project_id, service_id
-            )
-            if rate is not None:
-                found[service_id] = rate
+
+    def read_rates():
+        """Each project's rates, the next project's read while this one's are stored."""
+        for position, (project_id, raw) in enumerate(project_rows[start - 1 :], start=start):
+            service_ids = mappers.project_service_ids(raw)
+            found = {}
+            for service_id in service_ids:
+                rate = context.client.get_project_service_rate(
+                    business.business_id, project_id, service_id
+                )
+                if rate is not None:
+                    found[service_id] = rate
+            yield position, project_id, service_ids, found
+
+    for position, project_id, service_ids, found in one_ahead(read_rates()):
         with transaction.atomic():
             ProjectServiceRate.objects.filter(
                 business=business, project_freshbooks_id=project_id
@@ -290,7 +217,7 @@ def sync_project_service_rates(context: SyncContext) -> None:
 
 def sync_time_entries(context: SyncContext) -> None:
     since = context.since
-    _walk(
+    walk(
         context,
         "time_entries",
         lambda start: context.client.iter_time_entry_pages(
@@ -307,10 +234,10 @@ def sync_time_entries(context: SyncContext) -> None:
     )
 
 
-def _walk_if_granted(context: SyncContext, stage: str, next_stage: str, **walk) -> None:
+def _walk_if_granted(context: SyncContext, stage: str, next_stage: str, **arguments) -> None:
     """Connections made before expenses and taxes were synced lack their scopes (403): go on."""
     try:
-        _walk(context, stage, **walk)
+        walk(context, stage, **arguments)
     except PermissionDenied:
         reason = f"FreshBooks did not allow reading {stage}: reconnect FreshBooks to bill them."
         outcome = BatchOutcome(skipped=[{"object": stage, "id": None, "reason": reason}])

@@ -61,6 +61,22 @@ def test_paginating_1200_entries_by_100_returns_each_entry_once_newest_first(big
     assert keys == sorted(keys, reverse=True)
 
 
+def test_an_entry_added_between_pages_shifts_the_later_pages_by_one_as_offsets_do(big_world):
+    path = big_world.entries_path()
+    first = big_world.alice.get(path, params={"page": 1, "per_page": 10}).json()["time_entries"]
+    big_world.alice.get(path, params={"page": 2, "per_page": 10})  # a walk under way
+    newest = big_world.alice.post(
+        path,
+        json={"time_entry": {"duration": 60, "started_at": "2999-01-01T00:00:00Z"}},
+    ).json()["time_entry"]
+
+    second = big_world.alice.get(path, params={"page": 2, "per_page": 10}).json()["time_entries"]
+    again = big_world.alice.get(path, params={"page": 1, "per_page": 10}).json()["time_entries"]
+
+    assert second[0]["id"] == first[-1]["id"]
+    assert [entry["id"] for entry in again] == [newest["id"]] + [e["id"] for e in first[:-1]]
+
+
 def test_per_page_above_100_is_silently_capped(big_world):
     body = big_world.alice.get(big_world.entries_path(), params={"per_page": 500}).json()
     assert body["meta"]["per_page"] == 100
