@@ -1,10 +1,10 @@
-"""The child process of ``common.isolated``: ``python -m bench.drills._child <module> <result>``."""
+"""The child process of ``_results.isolated``: ``python -m bench.drills._child <module> <path>``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench.drills.common import child_main
+from bench.drills._results import child_main
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]

@@ -127,6 +127,11 @@ class Forwarders:
         async def stop() -> None:
             for server in self.servers:
                 server.close()
+            # Open pipes end here, not as "Task was destroyed but it is pending!" at loop close.
+            pipes = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in pipes:
+                task.cancel()
+            await asyncio.gather(*pipes, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)

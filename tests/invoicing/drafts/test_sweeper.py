@@ -12,7 +12,7 @@ from invoicing.drafts import (
     drafts_sweep,
 )
 from invoicing.drafts.lease import lease_claim
-from invoicing.models import DraftInvoice
+from invoicing.models import DraftInvoice, InvoiceRun
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,26 @@ def test_a_task_for_a_draft_another_worker_holds_does_nothing(draft):
 
     assert again.state == DraftInvoice.State.PLANNED
     assert again.submit_attempts == 0
+
+
+def test_a_run_whose_status_refresh_was_lost_after_its_last_draft_is_completed(draft):
+    # The draft finished, but the connection was cut (or the worker killed) before its run was
+    # refreshed: found by the database-blips drill, the run stayed "creating" for good.
+    age(draft, state=DraftInvoice.State.DONE)
+    assert draft.run.status == InvoiceRun.Status.CREATING
+
+    drafts_sweep()
+
+    draft.run.refresh_from_db()
+    assert draft.run.status == InvoiceRun.Status.COMPLETED
+    assert draft.run.drafts_done == 1
+
+
+def test_a_run_with_a_draft_still_working_stays_creating(draft):
+    age(draft, state=DraftInvoice.State.SUBMITTING)
+    lease_claim(draft.pk)
+
+    drafts_sweep()
+
+    draft.run.refresh_from_db()
+    assert draft.run.status == InvoiceRun.Status.CREATING
