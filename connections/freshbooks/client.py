@@ -7,7 +7,7 @@ work, not one per process shared across identities.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -112,13 +112,28 @@ class FreshBooksClient(ExpenseAndTaxCalls, FreshBooksTransport):
         body = self.request("GET", self._invoice_path(account_id, invoice_id), params=params)
         return envelopes.accounting_single(body, "invoice")
 
-    def create_invoice(self, account_id: str, invoice: dict[str, Any]) -> dict[str, Any]:
+    def create_invoice(
+        self,
+        account_id: str,
+        invoice: dict[str, Any],
+        *,
+        before_attempt: Callable[[], None] | None = None,
+        timeout: float | tuple[float, float] | None = None,
+    ) -> dict[str, Any]:
         """POST a draft invoice. Never repeated once it may have been sent: on TransportError
-        with `maybe_sent`, reconcile (search by invoice_number/customer) before trying again."""
+        with `maybe_sent`, reconcile (search by invoice_number/customer) before trying again.
+        `before_attempt` and `timeout`: see `FreshBooksTransport.request`."""
         path = resource_path(
             "/accounting/account/{account_id}/invoices/invoices", account_id=account_id
         )
-        body = self.request("POST", path, json={"invoice": invoice}, idempotent=False)
+        body = self.request(
+            "POST",
+            path,
+            json={"invoice": invoice},
+            idempotent=False,
+            before_attempt=before_attempt,
+            timeout=timeout,
+        )
         return envelopes.accounting_single(body, "invoice")
 
     def update_invoice(

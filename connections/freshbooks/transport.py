@@ -125,8 +125,15 @@ class FreshBooksTransport:
         params: dict[str, Any] | Params | None = None,
         json: dict[str, Any] | None = None,
         idempotent: bool | None = None,
+        before_attempt: Callable[[], None] | None = None,
+        timeout: float | tuple[float, float] | None = None,
     ) -> dict[str, Any]:
-        """One API call with retries; returns the parsed JSON object ({} for an empty body)."""
+        """One API call with retries; returns the parsed JSON object ({} for an empty body).
+
+        `before_attempt` runs right before each attempt is sent (after the rate gate's wait) and
+        may raise to stop: a draft's POST re-checks its lease there, so a worker that lost its
+        lease while waiting never sends. `timeout` overrides the transport's for this call.
+        """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -138,6 +145,8 @@ class FreshBooksTransport:
         while True:
             attempt += 1
             self._acquire_gate()
+            if before_attempt is not None:
+                before_attempt()
             try:
                 response = self._session.request(
                     method,
@@ -145,7 +154,7 @@ class FreshBooksTransport:
                     params=params,
                     data=body,
                     headers=self._headers(token, has_body=body is not None),
-                    timeout=self._timeout,
+                    timeout=self._timeout if timeout is None else timeout,
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:

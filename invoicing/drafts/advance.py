@@ -35,6 +35,7 @@ from invoicing.drafts.lease import (
     lease_heartbeat,
     lease_release,
     lease_renew,
+    submit_timeout,
 )
 from invoicing.drafts.progress import invoice_run_refresh
 from invoicing.models import DraftInvoice
@@ -111,7 +112,13 @@ def _submit(client: FreshBooksClient, draft: DraftInvoice) -> None:
         submit_attempts=draft.submit_attempts + 1,
     )
     try:
-        invoice = client.create_invoice(draft.business.account_id, remote.invoice_payload(draft))
+        invoice = client.create_invoice(
+            draft.business.account_id,
+            remote.invoice_payload(draft),
+            # Sent only while the lease is ours, and answered (or given up) before it can end.
+            before_attempt=lambda: lease_renew(draft),
+            timeout=submit_timeout(),
+        )
     except REFUSALS as error:
         draft_update(draft, state=State.FAILED, error=_refusal_message(error))
         return

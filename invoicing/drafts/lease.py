@@ -34,6 +34,22 @@ def lease_seconds() -> int:
     return settings.INVOICE_DRAFT_LEASE_SECONDS
 
 
+def submit_timeout() -> tuple[float, float]:
+    """(connect, read) timeouts for a draft's POST that end well within one lease.
+
+    The POST is sent right after the lease is renewed (`lease_renew` before each attempt), so a
+    worker cut off from the database (its heartbeat failing) still holds the lease until its POST
+    has answered or timed out; only then can another worker take the draft over and look the
+    invoice up by its reference. A POST allowed to outlive the lease could land after that lookup
+    found nothing, and the draft would be created twice.
+    """
+    lease = float(lease_seconds())
+    margin = lease / 6
+    connect = min(float(settings.FRESHBOOKS_CONNECT_TIMEOUT), lease / 3)
+    read = min(float(settings.FRESHBOOKS_READ_TIMEOUT), lease - connect - margin)
+    return connect, read
+
+
 def lease_claim(draft_id: int) -> DraftInvoice | None:
     """The draft with a fresh lease held by the caller, or None while someone else holds it."""
     with transaction.atomic():

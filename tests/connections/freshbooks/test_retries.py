@@ -122,6 +122,43 @@ def test_post_that_never_connected_is_retried(client, mocked, sleeps):
     assert len(sleeps.calls) == 1
 
 
+def test_a_check_before_each_attempt_runs_before_the_retry_is_sent(client, mocked, sleeps):
+    mocked.post(INVOICES, body=requests.ConnectTimeout("connect timed out"))
+    mocked.post(INVOICES, json=INVOICE_BODY)
+    checked_at: list[int] = []
+
+    client.create_invoice(
+        ACCOUNT, {"customerid": 1}, before_attempt=lambda: checked_at.append(len(mocked.calls))
+    )
+
+    assert checked_at == [0, 1]  # before the first attempt and before the retry
+
+
+def test_a_failing_check_before_a_retry_stops_the_post_unsent(client, mocked, sleeps):
+    """A draft's worker that lost its lease while waiting to retry never sends (the new owner
+    looks the invoice up and submits it)."""
+    mocked.post(INVOICES, body=requests.ConnectTimeout("connect timed out"))
+    attempts = iter([None, LookupError("lease lost")])
+
+    def check() -> None:
+        outcome = next(attempts)
+        if outcome is not None:
+            raise outcome
+
+    with pytest.raises(LookupError):
+        client.create_invoice(ACCOUNT, {"customerid": 1}, before_attempt=check)
+
+    assert len(mocked.calls) == 1
+
+
+def test_a_timeout_given_for_one_call_is_the_one_used(client, mocked):
+    mocked.post(INVOICES, json=INVOICE_BODY)
+
+    client.create_invoice(ACCOUNT, {"customerid": 1}, timeout=(1.5, 2.5))
+
+    assert mocked.calls[0].request.req_kwargs["timeout"] == (1.5, 2.5)
+
+
 def test_get_read_timeout_is_retried(client, mocked):
     mocked.get(CLIENT_URL, body=requests.ReadTimeout("read timed out"))
     mocked.get(CLIENT_URL, json=CLIENT_BODY)

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from invoicing.drafts.lease import lease_claim, lease_heartbeat, lease_release
+from invoicing.drafts.lease import lease_claim, lease_heartbeat, lease_release, submit_timeout
 from invoicing.models import DraftInvoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,3 +48,19 @@ def test_the_heartbeat_stops_once_another_worker_took_the_draft_over(draft, shor
         time.sleep(0.5)
 
     assert DraftInvoice.objects.get(pk=draft.pk).lease_token == "another-worker"
+
+
+@pytest.mark.parametrize("lease", [30, 6, 0.6])
+@pytest.mark.parametrize("connect_and_read", [(5, 30), (1, 1), (10, 60)])
+def test_a_drafts_post_answers_or_gives_up_well_within_the_lease_it_was_sent_under(
+    settings, lease, connect_and_read
+):
+    """Else a worker cut off mid-POST could still land its invoice after another worker took
+    the draft over and found no invoice by its reference: a duplicate."""
+    settings.INVOICE_DRAFT_LEASE_SECONDS = lease
+    settings.FRESHBOOKS_CONNECT_TIMEOUT, settings.FRESHBOOKS_READ_TIMEOUT = connect_and_read
+
+    connect, read = submit_timeout()
+
+    assert 0 < connect <= connect_and_read[0] and 0 < read <= connect_and_read[1]
+    assert connect + read <= lease * 5 / 6
