@@ -135,7 +135,7 @@ def measure(
     from invoicing.drafts import invoice_run_preview
     from invoicing.models import RateRule
     from invoicing.selectors import billing_context
-    from invoicing.selectors.previews import PLANNED_COLUMNS
+    from invoicing.selectors.planning_reads import PLANNED_COLUMNS
 
     browser = TestClient()
     browser.force_login(user)

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 
 from connections.models import ConnectedBusiness
 from invoicing.selectors.businesses import UnbilledClientHours, unbilled_by_client
-from invoicing.selectors.previews import billing_inputs_version
+from invoicing.selectors.planning_reads import billing_inputs_version
 
 logger = logging.getLogger(__name__)
 
