@@ -62,11 +62,16 @@ def preview_page_of(run: InvoiceRun) -> dict[str, Any]:
 
 
 def not_billed_page(run: InvoiceRun, page: dict[str, Any], number: int) -> list[dict[str, Any]]:
-    """Rows of page `number` (from 1) of the not-billed list; past the end, the last page."""
+    """Rows of page `number` (from 1) of the not-billed list; past the end, the last page.
+
+    The first page is stored in the page document. Any later page asked for is sliced out of the
+    full preview in PostgreSQL, even when the list has one page only (the slice is then the first
+    page again): a page past the first costs the same queries whatever the list's length.
+    """
     count = page.get("not_billed_count", len(page.get("not_billed", [])))
-    number = min(max(number, 1), not_billed_pages(count))
-    if number == 1:
+    if number <= 1:
         return list(page.get("not_billed", []))
+    number = min(number, not_billed_pages(count))
     first = (number - 1) * NOT_BILLED_PER_PAGE
     with connection.cursor() as cursor:
         cursor.execute(

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from invoicing.admin import businesses as business_admin
@@ -140,6 +142,29 @@ def test_the_not_billed_list_comes_in_pages_and_every_page_answers(owner, busine
     assert not_billed_rows(third) == [706]
     assert beyond.status_code == 200 and not_billed_rows(beyond.content.decode()) == [706]
     assert nonsense.status_code == 200 and not_billed_rows(nonsense.content.decode())[0] == 700
+
+
+def test_a_later_page_of_the_not_billed_list_costs_the_same_queries_with_one_page_or_many(
+    owner, business, short_lists
+):
+    """Asked for page 2, a one-page list shows its only page, through the same queries as page 2
+    of a long list: the query count of a page does not depend on the list's length."""
+    three_pages = invoice_run_preview(
+        business=business, raw_options={**MAY, "unpriced": "leave_unbilled"}, refresh=False
+    )
+    TimeEntry.objects.filter(business=business, freshbooks_id__gte=703).delete()
+    one_page = invoice_run_preview(
+        business=business, raw_options={**MAY, "unpriced": "leave_unbilled"}, refresh=False
+    )
+
+    with CaptureQueriesContext(connection) as short_list:
+        short = owner.get(run_url(business, one_page, not_billed_page=2)).content.decode()
+    with CaptureQueriesContext(connection) as long_list:
+        long = owner.get(run_url(business, three_pages, not_billed_page=2)).content.decode()
+
+    assert not_billed_rows(short) == [700, 701, 702]  # the first 3 rows are its only page's
+    assert not_billed_rows(long) == [703, 704, 705]
+    assert len(short_list) == len(long_list)
 
 
 def test_a_held_back_draft_links_to_every_rate_it_waits_for_even_past_the_first_page(
