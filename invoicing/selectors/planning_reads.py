@@ -27,6 +27,20 @@ def billing_inputs_version(business_pk: int) -> int:
     return int(row[1]) if row else 0
 
 
+def billing_inputs_versions(business_pks: list[int]) -> dict[int, int]:
+    """`billing_inputs_version` of many businesses in one query (each mark cleared alike)."""
+    if not business_pks:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT business.id, set_config('invoicing.inputs_bumped_' || business.id, '', true), "
+            "COALESCE(kept.version, 0) FROM unnest(%s::bigint[]) AS business(id) "
+            "LEFT JOIN invoicing_billinginputsversion AS kept ON kept.business_id = business.id",
+            [[int(pk) for pk in business_pks]],
+        )
+        return {int(pk): int(version) for pk, _, version in cursor.fetchall()}
+
+
 # Read for planning: every column but the raw JSON (read on access, never by the billing rules).
 PLANNED_COLUMNS = tuple(
     field.attname for field in TimeEntry._meta.concrete_fields if field.attname != "raw"

@@ -2,7 +2,9 @@
 
 Hours are summed in SQL; the amount prices the same grouped sums with the billing rules as the
 business page's estimate does, with every business's rates loaded in one query per mirror. So
-the dashboard costs the same number of queries for one business or a thousand.
+the dashboard costs the same number of queries for one business or a thousand. Each summary is
+kept under its business's billing inputs version, so a dashboard view sums only the mirrors that
+changed since the last one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from invoicing.billing.money import hours_from_seconds
 from invoicing.models import TimeEntry
 from invoicing.selectors import billing_context as billing_inputs
 from invoicing.selectors.businesses import plan_over_groups, unbilled_groups
+from invoicing.selectors.kept import kept_values
+from invoicing.selectors.planning_reads import billing_inputs_versions
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,22 @@ class UnbilledSummary:
 def unbilled_summaries(
     businesses: list[ConnectedBusiness], *, today: date
 ) -> dict[int, UnbilledSummary]:
+    """Each business's summary, kept under its billing inputs version like the business page's
+    estimate (`invoicing.selectors.kept`): only businesses whose inputs changed since their last
+    view are summed, all of them in the same queries."""
+    versions = billing_inputs_versions([business.pk for business in businesses])
+    return kept_values(
+        "unbilled-summary",
+        businesses,
+        versions,
+        today=today,
+        compute=lambda missing: _summaries(missing, today=today),
+    )
+
+
+def _summaries(businesses: list[ConnectedBusiness], *, today: date) -> dict[int, UnbilledSummary]:
     by_pk = {business.pk: business for business in businesses}
+    summaries = {pk: UnbilledSummary() for pk in by_pk}
     entries = TimeEntry.objects.filter(
         Q(business_id__in=list(by_pk)),
         billable=True,
@@ -47,9 +66,8 @@ def unbilled_summaries(
     for group in unbilled_groups(entries):
         groups.setdefault(group["business_id"], []).append(group)
     if not groups:
-        return {}
+        return summaries
     contexts = billing_inputs.billing_contexts_for([by_pk[pk] for pk in groups])
-    summaries = {}
     for pk, business_groups in groups.items():
         context, policy = contexts[pk]
         plan, _ = plan_over_groups(
