@@ -19,6 +19,7 @@ def test_every_page_answers_with_the_same_queries_for_few_and_many_entries(setti
             "dashboard",
             "business page",
             "business page, 1st view after a change",
+            "dashboard, 1st view after a change",
             "preview (compute)",
             "compute floor: read the rows",
             "preview page",
