@@ -135,29 +135,38 @@ def billable_client_choices(business: ConnectedBusiness) -> list[ClientChoice]:
     return sorted(choices, key=lambda choice: (choice.name.casefold(), choice.client_id))
 
 
-def unbilled_hours_by_client(business: ConnectedBusiness) -> list[UnbilledClientHours]:
-    totals = (
-        unbilled_time_entries(business)
-        .values("client_freshbooks_id")
-        .annotate(seconds=Sum("duration_seconds"), entries=Count("id"))
-        .order_by()
-    )
+def unbilled_hours_by_client(
+    business: ConnectedBusiness, groups: list[dict] | None = None
+) -> list[UnbilledClientHours]:
+    """Hours and entries per client, summed from `unbilled_groups` (read here unless given: the
+    estimate passes the groups it prices, so the mirror is summed once)."""
+    if groups is None:
+        groups = list(unbilled_groups(unbilled_time_entries(business)))
+    totals: dict[int, tuple[int, int]] = {}
+    for group in groups:
+        seconds, entries = totals.get(group["client_freshbooks_id"], (0, 0))
+        totals[group["client_freshbooks_id"]] = (
+            seconds + (group["seconds"] or 0),
+            entries + group["entries"],
+        )
+    if not totals:
+        return []
     clients = {
         client.freshbooks_id: client
-        for client in Client.objects.filter(
-            business=business, freshbooks_id__in=[row["client_freshbooks_id"] for row in totals]
-        ).only("freshbooks_id", "display_name", "currency_code")
+        for client in Client.objects.filter(business=business, freshbooks_id__in=list(totals)).only(
+            "freshbooks_id", "display_name", "currency_code"
+        )
     }
     rows = []
-    for row in totals:
-        client = clients.get(row["client_freshbooks_id"])
+    for client_id, (seconds, entries) in totals.items():
+        client = clients.get(client_id)
         rows.append(
             UnbilledClientHours(
-                client_id=row["client_freshbooks_id"],
-                client_name=str(client) if client else f"Client {row['client_freshbooks_id']}",
+                client_id=client_id,
+                client_name=str(client) if client else f"Client {client_id}",
                 currency_code=(client.currency_code if client else "") or business.currency_code,
-                entries=row["entries"],
-                seconds=row["seconds"] or 0,
+                entries=entries,
+                seconds=seconds,
             )
         )
     return sorted(rows, key=lambda row: (-row.seconds, row.client_name))
@@ -171,10 +180,11 @@ def unbilled_by_client(business: ConnectedBusiness, *, today: date) -> list[Unbi
     the page stays fast with 100,000 entries and uses the same rates as a preview, whose exact
     totals (rounding, dated rate rules) are what the drafts get.
     """
-    rows = unbilled_hours_by_client(business)
+    groups = list(unbilled_groups(unbilled_time_entries(business)))
+    rows = unbilled_hours_by_client(business, groups)
     if not rows:
         return rows
-    plan, seconds = _unbilled_plan(business, today=today)
+    plan, seconds = _unbilled_plan(business, groups, today=today)
     drafts = {draft.client_id: draft for draft in plan.drafts}
     unpriced: dict[int, tuple[int, set[str]]] = {}
     fixes: dict[int, dict[FixLink, None]] = {}
@@ -210,9 +220,10 @@ def unbilled_by_client(business: ConnectedBusiness, *, today: date) -> list[Unbi
     return priced_rows
 
 
-def _unbilled_plan(business: ConnectedBusiness, *, today: date) -> tuple[BillingPlan, dict]:
+def _unbilled_plan(
+    business: ConnectedBusiness, groups: list[dict], *, today: date
+) -> tuple[BillingPlan, dict]:
     """The plan over the grouped unbilled time, and each group's seconds by its stand-in id."""
-    groups = list(unbilled_groups(unbilled_time_entries(business)))
     context = billing_inputs.billing_context_for(business)
     policy = billing_inputs.billing_policy_of(business)
     return plan_over_groups(business, context, policy.unpriced, groups, today=today)
@@ -238,6 +249,7 @@ def unbilled_groups(entries: QuerySet[TimeEntry]) -> QuerySet:
         )
         .annotate(
             seconds=Sum("duration_seconds"),
+            entries=Count("id"),
             stand_in_id=Min("freshbooks_id"),
             first_at=Min("started_at"),
             last_at=Max("started_at"),
