@@ -65,3 +65,19 @@ def test_an_unchanged_mirror_is_not_summed_again(owner, business):
         assert unbilled_row(owner, business) == ("4.00", "$400.00")
 
     assert not [query for query in queries if "invoicing_timeentry" in query["sql"]]
+
+
+def test_without_the_cache_the_figures_are_summed_on_every_view(owner, business, settings):
+    """Redis unreachable (nothing listens on port 1): the dashboard still answers, exactly."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    assert unbilled_row(owner, business) == ("4.00", "$400.00")
+
+    RateRule.objects.create(business=business, client_freshbooks_id=2, rate=Decimal("80.00"))
+
+    assert unbilled_row(owner, business) == ("4.00", "$360.00")
