@@ -295,6 +295,24 @@ def wait_settled(business, timeout: float) -> Counter:
         time.sleep(0.25)
 
 
+def commits_of(business) -> tuple[int, int]:
+    """The business's delivery rows and the transactions that stored them (rows written by one
+    statement share its ``xmin``): before any worker touched them, the group commit's batching."""
+    from django.db import connection
+
+    from connections.models import WebhookDelivery
+
+    table = connection.ops.quote_name(WebhookDelivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), count(DISTINCT xmin::text) FROM {table} "  # noqa: S608
+            "WHERE business_id = %s",
+            [business.pk],
+        )
+        rows, commits = cursor.fetchone()
+    return rows, commits
+
+
 def create_floor_table() -> None:
     from django.db import connection
     from webhook_bare_urls import FLOOR_TABLE_SQL
@@ -407,6 +425,7 @@ def main() -> None:
             load_after = os.getloadavg()[0]
             accepted += results["ingest"].answers["ok"]
 
+            stored_in = commits_of(business) if worker is None else None
             if worker is None:
                 worker = start_worker(env, concurrency=args.worker_concurrency, log_dir=log_dir)
                 children.append(worker)
@@ -440,6 +459,12 @@ def main() -> None:
     for label, baseline in (("bare", bare_result), ("floor", floor_result)):
         print(ratio_line(f"ingest / {label}", ingest_result, baseline))
     print(ratio_line("floor / bare", floor_result, bare_result))
+    if stored_in is not None:
+        rows, commits = stored_in
+        print(
+            f"ingest stored {rows} deliveries in {commits} commits ({rows / commits:.2f} a commit: "
+            "the web processes' group commit)"
+        )
     settled = counts["done"] + counts["coalesced"]
     drained = settled_at - worker_ready
     print(

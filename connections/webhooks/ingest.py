@@ -29,7 +29,7 @@ from connections.webhooks.deliveries import (
     delivery_row,
     positive_int,
 )
-from connections.webhooks.intake import delivery_store_if_key_holds
+from connections.webhooks.group_commit import delivery_store_grouped
 from connections.webhooks.signatures import (
     MalformedDelivery,
     form_fields_parse,
@@ -253,7 +253,7 @@ def _signed_event_store(*, token: str, incoming: IncomingDelivery) -> IngestResu
         processed_at=timezone.now() if ignore_reason else None,
         next_attempt_at=incoming.received_at,
     )
-    if not delivery_store_if_key_holds(row=row, key=key, token=token, wake=not ignore_reason):
+    if not delivery_store_grouped(row=row, key=key, token=token, wake=not ignore_reason):
         signing_keys_forget(token)  # the key changed since it was read: judge on a fresh read
         return None
     return IngestResult(200, "ignored" if ignore_reason else "ok", row.pk)

@@ -11,6 +11,7 @@ judges the delivery again on a fresh read. PostgreSQL only.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -76,3 +77,81 @@ def delivery_store_if_key_holds(
     row._state.adding = False
     row._state.db = connection.alias
     return True
+
+
+# -- several deliveries in one statement (group commit, ``connections.webhooks.group_commit``) ---
+
+
+@dataclass
+class KeyedRow:
+    """A delivery row and the key that must still hold for it to be stored."""
+
+    row: WebhookDelivery
+    key: SigningKey
+    token: str
+    wake: bool
+
+
+_ORDER, _KEY_COLUMNS = '"_order"', ('"_key_subscription"', '"_key_verifier"', '"_key_business"')
+_TOKEN, _WAKE = '"_key_token"', '"_wake"'
+
+
+@functools.lru_cache(maxsize=64)
+def _conditional_insert_many_sql(count: int) -> str:
+    """``count`` rows in, the stored ones out as ``(order, id)``: each row is inserted only if its
+    own key holds (the same check as the one-row statement), under an id drawn before the insert,
+    so RETURNING tells exactly which rows were stored; pending ones notify the worker."""
+    quote = connection.ops.quote_name
+    fields = _stored_fields()
+    table = WebhookDelivery._meta.db_table
+    pk = quote(WebhookDelivery._meta.pk.column)
+    columns = ", ".join(quote(field.column) for field in fields)
+    casts = [f"%s::{field.cast_db_type(connection)}" for field in fields]
+    casts += ["%s::integer", "%s::bigint", "%s::text", "%s::bigint", "%s::text", "%s::boolean"]
+    one = "(" + ", ".join(casts) + ")"
+    names = f"{columns}, {_ORDER}, {', '.join(_KEY_COLUMNS)}, {_TOKEN}, {_WAKE}"
+    subscription = quote(WebhookSubscription._meta.db_table)
+    business = quote(ConnectedBusiness._meta.db_table)
+    owner = quote(Connection._meta.db_table)
+    key_holds = (
+        f"SELECT 1 FROM {subscription} s "  # noqa: S608 - names from the models
+        f"JOIN {business} b ON b.id = s.business_id JOIN {owner} c ON c.id = b.connection_id "
+        f"WHERE s.id = i.{_KEY_COLUMNS[0]} AND s.verified AND s.verifier = i.{_KEY_COLUMNS[1]} "
+        f"AND b.id = i.{_KEY_COLUMNS[2]} AND b.webhook_token = i.{_TOKEN} AND b.active "
+        "AND c.disconnected_at IS NULL"
+    )
+    return (
+        f"WITH incoming ({names}) AS (VALUES {', '.join([one] * count)}), "  # noqa: S608
+        f"checked AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('{table}', "
+        f"'{WebhookDelivery._meta.pk.column}')) AS {pk}, i.* FROM incoming i "
+        f"WHERE EXISTS ({key_holds})), "
+        f"stored AS (INSERT INTO {quote(table)} ({pk}, {columns}) "
+        f"SELECT {pk}, {columns} FROM checked ORDER BY {_ORDER} RETURNING {pk}) "
+        f"SELECT c.{_ORDER}, c.{pk}, CASE WHEN c.{_WAKE} THEN pg_notify(%s, c.{pk}::text) END "
+        f"FROM checked c JOIN stored USING ({pk})"
+    )
+
+
+def deliveries_store_if_keys_hold(rows: list[KeyedRow]) -> list[bool]:
+    """Insert each row whose own key still holds, all in one statement (so one commit, in
+    autocommit); which were stored, in order (a stored row's ``pk`` is set). Raises on a
+    database error, and then none of them was stored."""
+    params: list = []
+    for order, keyed in enumerate(rows):
+        row, key = keyed.row, keyed.key
+        params += [
+            field.get_db_prep_save(field.pre_save(row, True), connection)
+            for field in _stored_fields()
+        ]
+        params += [order, key.subscription_pk, key.stored_verifier, row.business_id, keyed.token]
+        params.append(keyed.wake)
+    params.append(wake_channel())
+    with connection.cursor() as cursor:
+        cursor.execute(_conditional_insert_many_sql(len(rows)), params)
+        stored = {order: pk for order, pk, _ in cursor.fetchall()}
+    for order, keyed in enumerate(rows):
+        if order in stored:
+            keyed.row.pk = stored[order]
+            keyed.row._state.adding = False
+            keyed.row._state.db = connection.alias
+    return [order in stored for order in range(len(rows))]

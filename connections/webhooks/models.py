@@ -80,10 +80,12 @@ class WebhookDelivery(models.Model):
         NOT_SIGNED = "not_signed", "Not signed (verification)"
         NOT_CHECKED = "not_checked", "Not checked"
 
+    # No index of its own: webhook_delivery_object and webhook_delivery_biz lead with it.
     business = models.ForeignKey(
         "connections.ConnectedBusiness",
         on_delete=models.CASCADE,
         related_name="webhook_deliveries",
+        db_index=False,
     )
     subscription = models.ForeignKey(
         WebhookSubscription,
@@ -109,8 +111,14 @@ class WebhookDelivery(models.Model):
     outcome = models.CharField(max_length=32, blank=True, help_text="what the handler did")
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Indexed only where set (webhook_delivery_coalesced): a new row costs that index nothing.
     coalesced_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="coalesced"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coalesced",
+        db_index=False,
     )
     # Only for a callback.verify POST that arrived before its callback id was saved.
     verifier = EncryptedTextField(blank=True)
@@ -128,6 +136,12 @@ class WebhookDelivery(models.Model):
             ),
             models.Index(fields=["business", "status", "received_at"], name="webhook_delivery_biz"),
             models.Index(fields=["received_at"], name="webhook_delivery_received"),
+            # Finds the rows to unlink when a delivery is purged (SET_NULL); new rows are NULL.
+            models.Index(
+                fields=["coalesced_into"],
+                condition=Q(coalesced_into__isnull=False),
+                name="webhook_delivery_coalesced",
+            ),
         ]
 
     def __str__(self) -> str:
