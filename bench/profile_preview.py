@@ -1,0 +1,99 @@
+"""Profile the preview compute in one process: where planning a large preview spends its time.
+
+    .venv/bin/python bench/profile_preview.py [--entries 10000] [--repeat 3] [--profile]
+        [--html profile.html] [--dump preview.json]
+
+Builds the large world of ``bench/pages.py`` (``--entries`` unbilled entries over 20 clients, a
+twentieth unpriced) in a throwaway database, then times ``invoice_run_preview`` (as the pages
+bench does) beside its floor (reading the same candidate rows into Python), the median of
+``--repeat`` rounds taken in turn. With ``--profile`` one more preview runs under pyinstrument and
+its call tree is printed. ``--dump`` writes the stored preview (without its ``made_at``) as JSON,
+to compare two versions of the code on the same data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from harness import bench_database
+from pages import build_world
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    parser.add_argument("--dump", help="write the stored preview as JSON here")
+    args = parser.parse_args()
+
+    with bench_database():
+        from datetime import date, timedelta
+
+        from django.utils import timezone
+
+        from invoicing.drafts import invoice_run_preview
+        from invoicing.selectors import billing_context
+        from invoicing.selectors.planning_reads import PLANNED_COLUMNS
+
+        _, business = build_world(args.entries, label="large")
+        options = {
+            "period": "custom",
+            "start": (date.today() - timedelta(days=60)).isoformat(),
+            "end": (date.today() + timedelta(days=1)).isoformat(),
+            "grouping": "service",
+            "unpriced": "leave_unbilled",
+        }
+
+        def preview():
+            return invoice_run_preview(business=business, raw_options=options, refresh=False)
+
+        def read_floor():
+            today = billing_context.business_today(business, timezone.now())
+            billing_options = billing_context.options_for(business, options, today=today)
+            entries = billing_context.candidate_entries(business, billing_options)
+            list(entries.values_list(*PLANNED_COLUMNS))
+
+        run = preview()
+        read_floor()
+        computes, floors = [], []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            preview()
+            computes.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            read_floor()
+            floors.append(time.perf_counter() - started)
+        compute, floor = statistics.median(computes), statistics.median(floors)
+        print(
+            f"{args.entries} entries: preview compute {compute * 1000:.1f} ms, floor "
+            f"{floor * 1000:.1f} ms, compute / floor {compute / floor:.2f}x"
+        )
+        if args.dump:
+            document = {
+                "preview": {key: value for key, value in run.preview.items() if key != "made_at"},
+                "preview_page": {
+                    key: value for key, value in run.preview_page.items() if key != "made_at"
+                },
+            }
+            with open(args.dump, "w") as handle:
+                json.dump(document, handle, indent=1, sort_keys=True, default=str)
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+            preview()
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            if args.html:
+                with open(args.html, "w") as handle:
+                    handle.write(profiler.output_html())
+
+
+if __name__ == "__main__":
+    main()
