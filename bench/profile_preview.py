@@ -28,23 +28,36 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    parser.add_argument(
+        "--cprofile", action="store_true", help="also profile one preview with cProfile (self time)"
+    )
     parser.add_argument("--dump", help="write the stored preview as JSON here")
+    parser.add_argument(
+        "--now",
+        help="an ISO instant taken as now (the world and the period are built from it), so two "
+        "versions of the code dump the same preview",
+    )
     args = parser.parse_args()
 
     with bench_database():
-        from datetime import date, timedelta
+        from datetime import date, datetime, timedelta
 
         from django.utils import timezone
+
+        if args.now:
+            fixed = datetime.fromisoformat(args.now)
+            timezone.now = lambda: fixed  # type: ignore[assignment]
 
         from invoicing.drafts import invoice_run_preview
         from invoicing.selectors import billing_context
         from invoicing.selectors.planning_reads import PLANNED_COLUMNS
 
         _, business = build_world(args.entries, label="large")
+        today = timezone.now().date() if args.now else date.today()
         options = {
             "period": "custom",
-            "start": (date.today() - timedelta(days=60)).isoformat(),
-            "end": (date.today() + timedelta(days=1)).isoformat(),
+            "start": (today - timedelta(days=60)).isoformat(),
+            "end": (today + timedelta(days=1)).isoformat(),
             "grouping": "service",
             "unpriced": "leave_unbilled",
         }
@@ -82,6 +95,13 @@ def main() -> None:
             }
             with open(args.dump, "w") as handle:
                 json.dump(document, handle, indent=1, sort_keys=True, default=str)
+        if args.cprofile:
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.runcall(preview)
+            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
         if args.profile:
             from pyinstrument import Profiler
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from invoicing.billing.errors import BillingOptionsError
 from invoicing.billing.inputs import TimeEntryFacts
@@ -29,9 +30,9 @@ from invoicing.billing.taxes import NO_TAX, LineTaxes
 GENERIC_LINE_NAME = "Professional services"
 
 
-@dataclass(frozen=True)
-class PricedEntry:
-    """An eligible entry with its rate and the names a line may show."""
+class PricedEntry(NamedTuple):
+    """An eligible entry with its rate and the names a line may show (a named tuple: a plan
+    makes one per billed entry)."""
 
     entry: TimeEntryFacts
     local_date: date
@@ -105,7 +106,13 @@ def _line(members: list[PricedEntry], mode: _Mode, rounding: RoundingPolicy) -> 
     if rounding.level == "line":
         billed = spread_seconds(raw, round_seconds(sum(raw.values()), rounding))
     else:
-        billed = {entry_id: round_seconds(seconds, rounding) for entry_id, seconds in raw.items()}
+        rounded: dict[int, int] = {}  # durations repeat: each is rounded once
+        billed = {}
+        for entry_id, seconds in raw.items():
+            value = rounded.get(seconds)
+            if value is None:
+                value = rounded[seconds] = round_seconds(seconds, rounding)
+            billed[entry_id] = value
     quantity = hours_from_seconds(sum(billed.values()))
     unit_cost = min(members, key=lambda item: item.entry.id).rate
     return LinePlan(
