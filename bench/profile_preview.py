@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    parser.add_argument("--queries", action="store_true", help="time each statement of a preview")
     parser.add_argument(
         "--cprofile", action="store_true", help="also profile one preview with cProfile (self time)"
     )
@@ -63,7 +64,15 @@ def main() -> None:
         }
 
         def preview():
-            return invoice_run_preview(business=business, raw_options=options, refresh=False)
+            import gc
+            import os
+
+            if os.environ.get("GC_OFF"):
+                gc.disable()
+            try:
+                return invoice_run_preview(business=business, raw_options=options, refresh=False)
+            finally:
+                gc.enable()
 
         def read_floor():
             today = billing_context.business_today(business, timezone.now())
@@ -73,18 +82,22 @@ def main() -> None:
 
         run = preview()
         read_floor()
-        computes, floors = [], []
+        computes, floors, compute_cpu, floor_cpu = [], [], [], []
         for _ in range(args.repeat):
-            started = time.perf_counter()
-            preview()
-            computes.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            read_floor()
-            floors.append(time.perf_counter() - started)
+            for call, walls, cpus in (
+                (preview, computes, compute_cpu),
+                (read_floor, floors, floor_cpu),
+            ):
+                started, started_cpu = time.perf_counter(), time.process_time()
+                call()
+                walls.append(time.perf_counter() - started)
+                cpus.append(time.process_time() - started_cpu)
         compute, floor = statistics.median(computes), statistics.median(floors)
+        cpu, cpu_floor = statistics.median(compute_cpu), statistics.median(floor_cpu)
         print(
             f"{args.entries} entries: preview compute {compute * 1000:.1f} ms, floor "
-            f"{floor * 1000:.1f} ms, compute / floor {compute / floor:.2f}x"
+            f"{floor * 1000:.1f} ms, compute / floor {compute / floor:.2f}x; this process's CPU "
+            f"{cpu * 1000:.1f} ms vs {cpu_floor * 1000:.1f} ms ({cpu / cpu_floor:.2f}x)"
         )
         if args.dump:
             document = {
@@ -95,6 +108,25 @@ def main() -> None:
             }
             with open(args.dump, "w") as handle:
                 json.dump(document, handle, indent=1, sort_keys=True, default=str)
+        if args.queries:
+            from django.db import connection
+
+            spent: list[tuple[float, str]] = []
+
+            def timer(execute, sql, params, many, context):
+                started = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    spent.append((time.perf_counter() - started, sql))
+
+            with connection.execute_wrapper(timer):
+                started = time.perf_counter()
+                preview()
+                whole = time.perf_counter() - started
+            print(f"one preview {whole * 1000:.1f} ms; its statements (executing, not fetching):")
+            for seconds, sql in spent:
+                print(f"  {seconds * 1000:8.1f} ms  {sql[:110]}")
         if args.cprofile:
             import cProfile
             import pstats

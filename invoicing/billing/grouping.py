@@ -77,9 +77,18 @@ def build_lines(
         raise BillingOptionsError("grouping", f"Unknown grouping {grouping!r}.")
     mode = _MODES[grouping]
     groups: dict[tuple[Hashable, Decimal, LineTaxes], list[PricedEntry]] = {}
-    for priced in sorted(entries, key=lambda item: item.entry.id):
-        key = (mode.group_key(priced), priced.rate, priced.taxes)
-        groups.setdefault(key, []).append(priced)
+    # Entries of one verdict share their rate and taxes objects: found by identity first, so
+    # the taxes (dataclasses, hashed in Python) are hashed once per group, not once per entry.
+    # The ids stay valid: `ordered` holds every one of these objects until the lines are built.
+    by_identity: dict[tuple[Hashable, int, int], list[PricedEntry]] = {}
+    ordered = sorted(entries, key=lambda item: item.entry.id)
+    for priced in ordered:
+        group_key = mode.group_key(priced)
+        members = by_identity.get((group_key, id(priced.rate), id(priced.taxes)))
+        if members is None:
+            members = groups.setdefault((group_key, priced.rate, priced.taxes), [])
+            by_identity[(group_key, id(priced.rate), id(priced.taxes))] = members
+        members.append(priced)
     planned = [(_line(members, mode, rounding), members) for members in groups.values()]
     planned.sort(key=_chronological_order if mode.chronological else _name_order)
     return [line for line, _ in planned]

@@ -49,8 +49,8 @@ from invoicing.models import (
 )
 from invoicing.models import RateRule as RateRuleRow
 from invoicing.selectors.expense_context import ExpenseInputs
-from invoicing.selectors.lookups import AnyOf
-from invoicing.selectors.planning_reads import PlannedEntry
+from invoicing.selectors.lookups import AnyOfIntegers
+from invoicing.selectors.planning_reads import PlannedEntry, gc_paused
 from invoicing.selectors.tax_defaults import tax_defaults_for
 
 # An entry as planning reads it (`planning_reads.entry_rows`), or as a model instance.
@@ -95,6 +95,7 @@ def billing_context_for(business: ConnectedBusiness) -> BillingContext:
     )
 
 
+@gc_paused
 def billing_plan(
     context: BillingContext,
     *,
@@ -341,6 +342,7 @@ def _reserved_by(draft_id: int) -> QuerySet[DraftEntry]:
     return DraftEntry.objects.filter(draft_id=draft_id, voided=False)
 
 
+@gc_paused
 def entry_facts(
     business: ConnectedBusiness,
     entries: Iterable[EntryRow],
@@ -355,7 +357,8 @@ def entry_facts(
     """
     rows = {entry.freshbooks_id: entry for entry in entries}
     reservations = DraftEntry.objects.filter(
-        AnyOf(F("time_entry_freshbooks_id"), list(rows)),  # one array parameter, not 100,000
+        # One array parameter, not 100,000.
+        AnyOfIntegers(F("time_entry_freshbooks_id"), list(rows)),
         business_freshbooks_id=business.business_id,
         voided=False,
     )

@@ -3,8 +3,11 @@ with) and the candidate entries, read as cheaply as the billing rules allow."""
 
 from __future__ import annotations
 
+import functools
+import gc
+from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, ParamSpec, TypeVar
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -70,3 +73,29 @@ def entry_rows(entries: QuerySet[TimeEntry]) -> list[PlannedEntry]:
     the same read takes the rows' locks)."""
     make = tuple.__new__
     return [make(PlannedEntry, values) for values in entries.values_list(*PLANNED_COLUMNS)]
+
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def gc_paused(function: Callable[Params, Result]) -> Callable[Params, Result]:
+    """Run `function` with Python's cyclic garbage collector paused (then restored as it was).
+
+    Planning allocates a few objects per entry and frees them by reference counting; meanwhile
+    the collector's full passes walk every live object again and again as they pile up: a fifth
+    of a 10,000-entry preview's CPU time, growing faster than the entries. Nothing planning
+    makes is cyclic garbage; the collector catches up once it runs again.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused

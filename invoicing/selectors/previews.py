@@ -23,13 +23,13 @@ from invoicing.billing.money import hours_from_seconds, rate_text
 from invoicing.billing.taxes import InvoiceTotals, LineTaxes, Tax
 from invoicing.models import Expense, InvoiceRun
 from invoicing.selectors import billing_context as billing_inputs
-from invoicing.selectors import expense_context
+from invoicing.selectors import expense_context, planning_reads
 from invoicing.selectors.expense_preview import (
     EXPENSE_SUMMARIES,
     expense_lines_snapshot,
     expenses_not_billed_snapshot,
 )
-from invoicing.selectors.planning_reads import PlannedEntry, billing_inputs_version, entry_rows
+from invoicing.selectors.planning_reads import billing_inputs_version, entry_rows, gc_paused
 from invoicing.selectors.preview_changes import preview_changes
 from invoicing.selectors.preview_texts import FixJson, HoursText, local_days
 
@@ -74,6 +74,7 @@ def _line_tax_labels(taxes: LineTaxes) -> list[str]:
     return [tax.label for tax in (taxes.first, taxes.second) if tax is not None]
 
 
+@gc_paused
 def preview_snapshot(
     *,
     plan: BillingPlan,
@@ -263,7 +264,7 @@ def selection_changes_preview(
 class Planned:
     plan: BillingPlan
     catalog: Catalog
-    rows: dict[int, PlannedEntry]
+    rows: dict[int, planning_reads.PlannedEntry]
     expense_rows: dict[int, Expense] = field(default_factory=dict)
     # The business's billing inputs version read just before the entries (see below).
     inputs_version: int = 0
@@ -322,12 +323,11 @@ def snapshot_of(
     freshness: dict[str, Any] | None,
 ) -> dict[str, Any]:
     rows = planned.rows
-    entry_dates = local_days(rows, business.timezone or None)
     snapshot = preview_snapshot(
         plan=planned.plan,
         options=options,
         catalog=planned.catalog,
-        entry_dates=entry_dates,
+        entry_dates=local_days(rows, business.timezone or None),
         entry_seconds={entry_id: row.duration_seconds for entry_id, row in rows.items()},
         entry_notes={entry_id: row.note for entry_id, row in rows.items()},
         entry_sources={
