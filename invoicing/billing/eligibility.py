@@ -29,14 +29,15 @@ The first four mean "not a candidate at all"; the preview lists only the reasons
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import partial
+from typing import NamedTuple
 
 from invoicing.billing.inputs import CLIENT_DELETED, BusinessFacts, Catalog, TimeEntryFacts
 from invoicing.billing.money import to_decimal
 from invoicing.billing.options import UNPRICED_HOLD, UNPRICED_ZERO
-from invoicing.billing.periods import Period, local_date
+from invoicing.billing.periods import Period, business_zone, local_date
 from invoicing.billing.rates import RateRule, RateSource, ResolvedRate, resolve_rate
 
 
@@ -81,9 +82,11 @@ PREVIEW_REASONS = frozenset(
 ZERO = to_decimal("0.00")
 
 
-@dataclass(frozen=True)
-class EntryAssessment:
-    """The verdict on one entry: `reason` None means it is billed at `rate`."""
+class EntryAssessment(NamedTuple):
+    """The verdict on one entry: `reason` None means it is billed at `rate`.
+
+    A named tuple, not a dataclass: a plan makes one per entry, and a tuple is built in a tenth
+    of the time a frozen dataclass takes."""
 
     entry: TimeEntryFacts
     local_date: date
@@ -173,6 +176,68 @@ def assess_entry(
     return EntryAssessment(
         entry, day, None, f"Billed at {resolved.rate} ({resolved.source.label})", resolved
     )
+
+
+class EntryAssessor:
+    """`assess_entry` for every entry of one plan, each verdict worked out once.
+
+    An entry's verdict (reason, detail and rate) depends only on its flags, its client, project,
+    service and team member, its local start date, and whether it was left out by id, never on
+    its id, duration or note otherwise. So entries alike in those share one verdict: at 100,000
+    entries the rules run a few thousand times instead of 100,000 (rates included: a rate is
+    found once per client, project, service, member and day). Each entry still gets its own
+    `EntryAssessment`, equal to what `assess_entry` gives it alone.
+    """
+
+    def __init__(
+        self,
+        *,
+        period: Period,
+        catalog: Catalog,
+        rules: Iterable[RateRule],
+        business: BusinessFacts,
+        unpriced: str = UNPRICED_HOLD,
+        excluded_client_ids: frozenset[int] = frozenset(),
+        excluded_project_ids: frozenset[int] = frozenset(),
+        excluded_entry_ids: frozenset[int] = frozenset(),
+    ) -> None:
+        self._zone = business_zone(business.timezone)
+        self._excluded_entry_ids = excluded_entry_ids
+        self._assess = partial(
+            assess_entry,
+            period=period,
+            catalog=catalog,
+            rules=list(rules),
+            business=business,
+            unpriced=unpriced,
+            excluded_client_ids=excluded_client_ids,
+            excluded_project_ids=excluded_project_ids,
+            excluded_entry_ids=excluded_entry_ids,
+        )
+        self._verdicts: dict[tuple[object, ...], EntryAssessment] = {}
+
+    def __call__(self, entry: TimeEntryFacts) -> EntryAssessment:
+        # `local_date`, with the zone looked up once (TimeEntryFacts are timezone-aware).
+        day = entry.started_at.astimezone(self._zone).date()
+        key = (
+            day,
+            entry.client_id,
+            entry.project_id,
+            entry.service_id,
+            entry.team_member_id,
+            entry.active,
+            entry.billed,
+            entry.on_open_draft,
+            entry.is_logged,
+            entry.billable,
+            entry.internal,
+            entry.id in self._excluded_entry_ids,
+        )
+        known = self._verdicts.get(key)
+        if known is None:
+            known = self._verdicts[key] = self._assess(entry)
+            return known
+        return EntryAssessment(entry, day, known.reason, known.detail, known.rate)
 
 
 def _left_out(

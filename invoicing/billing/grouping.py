@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from invoicing.billing.errors import BillingOptionsError
 from invoicing.billing.inputs import TimeEntryFacts
@@ -29,9 +30,9 @@ from invoicing.billing.taxes import NO_TAX, LineTaxes
 GENERIC_LINE_NAME = "Professional services"
 
 
-@dataclass(frozen=True)
-class PricedEntry:
-    """An eligible entry with its rate and the names a line may show."""
+class PricedEntry(NamedTuple):
+    """An eligible entry with its rate and the names a line may show (a named tuple: a plan
+    makes one per billed entry)."""
 
     entry: TimeEntryFacts
     local_date: date
@@ -76,9 +77,18 @@ def build_lines(
         raise BillingOptionsError("grouping", f"Unknown grouping {grouping!r}.")
     mode = _MODES[grouping]
     groups: dict[tuple[Hashable, Decimal, LineTaxes], list[PricedEntry]] = {}
-    for priced in sorted(entries, key=lambda item: item.entry.id):
-        key = (mode.group_key(priced), priced.rate, priced.taxes)
-        groups.setdefault(key, []).append(priced)
+    # Entries of one verdict share their rate and taxes objects: found by identity first, so
+    # the taxes (dataclasses, hashed in Python) are hashed once per group, not once per entry.
+    # The ids stay valid: `ordered` holds every one of these objects until the lines are built.
+    by_identity: dict[tuple[Hashable, int, int], list[PricedEntry]] = {}
+    ordered = sorted(entries, key=lambda item: item.entry.id)
+    for priced in ordered:
+        group_key = mode.group_key(priced)
+        members = by_identity.get((group_key, id(priced.rate), id(priced.taxes)))
+        if members is None:
+            members = groups.setdefault((group_key, priced.rate, priced.taxes), [])
+            by_identity[(group_key, id(priced.rate), id(priced.taxes))] = members
+        members.append(priced)
     planned = [(_line(members, mode, rounding), members) for members in groups.values()]
     planned.sort(key=_chronological_order if mode.chronological else _name_order)
     return [line for line, _ in planned]
@@ -105,7 +115,13 @@ def _line(members: list[PricedEntry], mode: _Mode, rounding: RoundingPolicy) -> 
     if rounding.level == "line":
         billed = spread_seconds(raw, round_seconds(sum(raw.values()), rounding))
     else:
-        billed = {entry_id: round_seconds(seconds, rounding) for entry_id, seconds in raw.items()}
+        rounded: dict[int, int] = {}  # durations repeat: each is rounded once
+        billed = {}
+        for entry_id, seconds in raw.items():
+            value = rounded.get(seconds)
+            if value is None:
+                value = rounded[seconds] = round_seconds(seconds, rounding)
+            billed[entry_id] = value
     quantity = hours_from_seconds(sum(billed.values()))
     unit_cost = min(members, key=lambda item: item.entry.id).rate
     return LinePlan(

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from invoicing.billing.errors import BillingInputError
 
@@ -35,14 +36,64 @@ class TimeEntryFacts:
     on_open_draft: bool = False
 
     def __post_init__(self) -> None:
-        if self.started_at.tzinfo is None or self.started_at.utcoffset() is None:
-            raise BillingInputError(f"time entry {self.id}: started_at must be timezone-aware")
-        duration = self.duration_seconds
-        if isinstance(duration, bool) or not isinstance(duration, int) or duration < 0:
-            raise BillingInputError(
-                f"time entry {self.id}: duration_seconds must be a non-negative int, "
-                f"got {duration!r}"
-            )
+        _check_entry(self.id, self.started_at, self.duration_seconds)
+
+    @classmethod
+    def of_row(
+        cls,
+        id: int,  # noqa: A002 - the field's name
+        client_id: int | None,
+        project_id: int | None,
+        service_id: int | None,
+        team_member_id: int | None,
+        started_at: datetime,
+        duration_seconds: int,
+        billable: bool,
+        billed: bool,
+        active: bool,
+        is_logged: bool,
+        internal: bool,
+        note: str,
+        on_open_draft: bool,
+    ) -> TimeEntryFacts:
+        """The same facts as the constructor gives, with the same checks, built in a fraction
+        of its time (a frozen dataclass sets each field through `object.__setattr__`): planning
+        makes one per entry of the period."""
+        _check_entry(id, started_at, duration_seconds)
+        facts = _new_object(cls)
+        fields = facts.__dict__
+        fields["id"] = id
+        fields["client_id"] = client_id
+        fields["project_id"] = project_id
+        fields["service_id"] = service_id
+        fields["team_member_id"] = team_member_id
+        fields["started_at"] = started_at
+        fields["duration_seconds"] = duration_seconds
+        fields["billable"] = billable
+        fields["billed"] = billed
+        fields["active"] = active
+        fields["is_logged"] = is_logged
+        fields["internal"] = internal
+        fields["note"] = note
+        fields["on_open_draft"] = on_open_draft
+        return facts
+
+
+_new_object = object.__new__
+
+
+# Zones whose every instant has an offset: an entry in one is timezone-aware without asking.
+_ALWAYS_AWARE = (timezone, ZoneInfo)
+
+
+def _check_entry(entry_id: int, started_at: datetime, duration: int) -> None:
+    zone = started_at.tzinfo
+    if zone is None or (type(zone) not in _ALWAYS_AWARE and started_at.utcoffset() is None):
+        raise BillingInputError(f"time entry {entry_id}: started_at must be timezone-aware")
+    if isinstance(duration, bool) or not isinstance(duration, int) or duration < 0:
+        raise BillingInputError(
+            f"time entry {entry_id}: duration_seconds must be a non-negative int, got {duration!r}"
+        )
 
 
 CLIENT_ACTIVE = "active"

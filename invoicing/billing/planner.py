@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from invoicing.billing.eligibility import EntryAssessment, NotBilledReason, assess_entry
+from invoicing.billing.eligibility import EntryAssessment, EntryAssessor, NotBilledReason
 from invoicing.billing.errors import BillingInputError
 from invoicing.billing.expense_planning import NO_EXPENSES, ExpensePlan, plan_expenses
 from invoicing.billing.expenses import ExpenseDecision, ExpenseFacts, ExpenseLine
@@ -31,6 +31,7 @@ from invoicing.billing.rates import RateFix, RateRule
 from invoicing.billing.taxes import (
     NO_TAX_DEFAULTS,
     InvoiceTotals,
+    LineTaxes,
     Tax,
     TaxDefaults,
     TaxedLine,
@@ -151,21 +152,17 @@ def plan_drafts(
         raise BillingInputError("business_key is required to key drafts uniquely")
     entry_list = sorted(entries, key=lambda entry: entry.id)
     _refuse_duplicate_ids(entry_list)
-    rule_list = sorted(rules, key=lambda rule: rule.id)
-    assessments = [
-        assess_entry(
-            entry,
-            period=options.period,
-            catalog=catalog,
-            rules=rule_list,
-            business=business,
-            unpriced=options.unpriced,
-            excluded_client_ids=options.excluded_client_ids,
-            excluded_project_ids=options.excluded_project_ids,
-            excluded_entry_ids=options.excluded_entry_ids,
-        )
-        for entry in entry_list
-    ]
+    assess = EntryAssessor(
+        period=options.period,
+        catalog=catalog,
+        rules=sorted(rules, key=lambda rule: rule.id),
+        business=business,
+        unpriced=options.unpriced,
+        excluded_client_ids=options.excluded_client_ids,
+        excluded_project_ids=options.excluded_project_ids,
+        excluded_entry_ids=options.excluded_entry_ids,
+    )
+    assessments = [assess(entry) for entry in entry_list]
     not_billed = tuple(_not_billed(item) for item in assessments if item.reason is not None)
     expense_plan = plan_expenses(
         expenses,
@@ -218,13 +215,20 @@ def _drafts(
     eligible_by_client: dict[int, list[PricedEntry]] = {}
     blocking_by_client: dict[int, list[EntryAssessment]] = {}
     tax_problems_by_client: dict[int, set[str]] = {}
+    # Names, taxes and tax problems depend on the entry's client, project, service and member
+    # only: looked up once per combination, not once per entry.
+    looked_up: dict[tuple[int | None, ...], tuple[_Shown, str | None]] = {}
     for item in assessments:
-        client_id = item.entry.client_id
-        if item.eligible and client_id is not None:
-            eligible_by_client.setdefault(client_id, []).append(_priced(item, catalog, taxes))
-            problem = taxes.problem_for_line(client_id=client_id, service_id=item.entry.service_id)
-            if problem is not None:
-                tax_problems_by_client.setdefault(client_id, set()).add(problem)
+        entry = item.entry
+        client_id = entry.client_id
+        if item.reason is None and client_id is not None:
+            key = (client_id, entry.project_id, entry.service_id, entry.team_member_id)
+            found = looked_up.get(key)
+            if found is None:
+                found = looked_up[key] = _names_and_taxes(entry, catalog, taxes)
+            eligible_by_client.setdefault(client_id, []).append(_priced(item, found[0]))
+            if found[1] is not None:
+                tax_problems_by_client.setdefault(client_id, set()).add(found[1])
         elif item.reason is not None and item.reason.unpriced and client_id is not None:
             blocking_by_client.setdefault(client_id, []).append(item)
 
@@ -261,19 +265,37 @@ def _drafts(
     return tuple(sorted(drafts, key=lambda draft: (draft.client_name.casefold(), draft.client_id)))
 
 
-def _priced(item: EntryAssessment, catalog: Catalog, taxes: TaxDefaults) -> PricedEntry:
+# What a priced entry shows: its service, project and team member names, and its line's taxes.
+_Shown = tuple[str | None, str | None, str | None, LineTaxes]
+
+
+def _names_and_taxes(
+    entry: TimeEntryFacts, catalog: Catalog, taxes: TaxDefaults
+) -> tuple[_Shown, str | None]:
+    """What a priced entry shows (service, project and member names, its line's taxes), and
+    why those taxes cannot be charged, if so."""
+    shown = (
+        catalog.service_name(entry.service_id),
+        catalog.project_title(entry.project_id),
+        catalog.team_member_name(entry.team_member_id),
+        taxes.for_line(client_id=entry.client_id, service_id=entry.service_id),
+    )
+    return shown, taxes.problem_for_line(client_id=entry.client_id, service_id=entry.service_id)
+
+
+def _priced(item: EntryAssessment, shown: _Shown) -> PricedEntry:
     if item.rate is None or item.rate.rate is None:
         raise BillingInputError(f"time entry {item.entry.id} is eligible but has no rate")
-    entry = item.entry
+    service_name, project_title, team_member_name, line_taxes = shown
     return PricedEntry(
-        entry=entry,
+        entry=item.entry,
         local_date=item.local_date,
         rate=item.rate.rate,
         rate_label=item.rate.source.label,
-        service_name=catalog.service_name(entry.service_id),
-        project_title=catalog.project_title(entry.project_id),
-        team_member_name=catalog.team_member_name(entry.team_member_id),
-        taxes=taxes.for_line(client_id=entry.client_id, service_id=entry.service_id),
+        service_name=service_name,
+        project_title=project_title,
+        team_member_name=team_member_name,
+        taxes=line_taxes,
     )
 
 

@@ -14,7 +14,7 @@ parameter (``jsonb_to_recordset``), which costs far less to send than a paramete
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from invoicing.models import (
     InvoiceRun,
     TimeEntry,
 )
+from invoicing.selectors.planning_reads import PlannedEntry
 from invoicing.selectors.previews import tax_totals_json
 
 REFERENCE_PREFIX = "FBB-"
@@ -56,7 +57,7 @@ def line_tax_columns(taxes: LineTaxes) -> dict[str, Any]:
 def drafts_reserve(
     run: InvoiceRun,
     draft_plans: Sequence[DraftPlan],
-    rows: dict[int, TimeEntry],
+    rows: Mapping[int, TimeEntry | PlannedEntry],
     expense_rows: dict[int, Expense],
 ) -> list[DraftInvoice]:
     """Insert `draft_plans` as planned drafts of `run`, in order; call inside a transaction."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
@@ -49,8 +49,12 @@ from invoicing.models import (
 )
 from invoicing.models import RateRule as RateRuleRow
 from invoicing.selectors.expense_context import ExpenseInputs
-from invoicing.selectors.lookups import AnyOf
+from invoicing.selectors.lookups import AnyOfIntegers
+from invoicing.selectors.planning_reads import PlannedEntry, gc_paused
 from invoicing.selectors.tax_defaults import tax_defaults_for
+
+# An entry as planning reads it (`planning_reads.entry_rows`), or as a model instance.
+EntryRow = TypeVar("EntryRow", TimeEntry, PlannedEntry)
 
 # Decision: a business without a currency in /me and a client without one bill in USD, the
 # currency FreshBooks itself defaults to; the preview shows the currency of every draft.
@@ -91,6 +95,7 @@ def billing_context_for(business: ConnectedBusiness) -> BillingContext:
     )
 
 
+@gc_paused
 def billing_plan(
     context: BillingContext,
     *,
@@ -337,12 +342,13 @@ def _reserved_by(draft_id: int) -> QuerySet[DraftEntry]:
     return DraftEntry.objects.filter(draft_id=draft_id, voided=False)
 
 
+@gc_paused
 def entry_facts(
     business: ConnectedBusiness,
-    entries: Iterable[TimeEntry],
+    entries: Iterable[EntryRow],
     *,
     replacing_draft_id: int | None = None,
-) -> tuple[list[TimeEntryFacts], dict[int, TimeEntry]]:
+) -> tuple[list[TimeEntryFacts], dict[int, EntryRow]]:
     """Facts for the planner plus the rows by FreshBooks id (to reserve them).
 
     `replacing_draft_id` (a re-bill's preview): the entries that draft reserves count as free and
@@ -351,7 +357,8 @@ def entry_facts(
     """
     rows = {entry.freshbooks_id: entry for entry in entries}
     reservations = DraftEntry.objects.filter(
-        AnyOf(F("time_entry_freshbooks_id"), list(rows)),  # one array parameter, not 100,000
+        # One array parameter, not 100,000.
+        AnyOfIntegers(F("time_entry_freshbooks_id"), list(rows)),
         business_freshbooks_id=business.business_id,
         voided=False,
     )
@@ -362,22 +369,23 @@ def entry_facts(
         )
         reservations = reservations.exclude(draft_id=replacing_draft_id)
     on_open_drafts = set(reservations.values_list("time_entry_freshbooks_id", flat=True))
+    of_row = TimeEntryFacts.of_row
     facts = [
-        TimeEntryFacts(
-            id=row.freshbooks_id,
-            client_id=row.client_freshbooks_id,
-            project_id=row.project_freshbooks_id,
-            service_id=row.service_freshbooks_id,
-            team_member_id=row.identity_id,
-            started_at=row.started_at,
-            duration_seconds=row.duration_seconds,
-            billable=row.billable,
-            billed=row.billed and row.freshbooks_id not in freed,
-            active=row.active,
-            is_logged=row.is_logged,
-            internal=row.internal,
-            note=row.note,
-            on_open_draft=row.freshbooks_id in on_open_drafts,
+        of_row(
+            row.freshbooks_id,
+            row.client_freshbooks_id,
+            row.project_freshbooks_id,
+            row.service_freshbooks_id,
+            row.identity_id,
+            row.started_at,
+            row.duration_seconds,
+            row.billable,
+            row.billed and row.freshbooks_id not in freed,
+            row.active,
+            row.is_logged,
+            row.internal,
+            row.note,
+            row.freshbooks_id in on_open_drafts,
         )
         for row in rows.values()
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,19 +18,20 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from connections.models import ConnectedBusiness
-from invoicing.billing import BillingOptions, BillingPlan, Catalog, NotBilledReason, local_date
+from invoicing.billing import BillingOptions, BillingPlan, Catalog, NotBilledReason
 from invoicing.billing.money import hours_from_seconds, rate_text
 from invoicing.billing.taxes import InvoiceTotals, LineTaxes, Tax
-from invoicing.models import Expense, InvoiceRun, TimeEntry
+from invoicing.models import Expense, InvoiceRun
 from invoicing.selectors import billing_context as billing_inputs
-from invoicing.selectors import expense_context
+from invoicing.selectors import expense_context, planning_reads
 from invoicing.selectors.expense_preview import (
     EXPENSE_SUMMARIES,
     expense_lines_snapshot,
     expenses_not_billed_snapshot,
 )
-from invoicing.selectors.planning_reads import billing_inputs_version, entry_rows
+from invoicing.selectors.planning_reads import billing_inputs_version, entry_rows, gc_paused
 from invoicing.selectors.preview_changes import preview_changes
+from invoicing.selectors.preview_texts import FixJson, HoursText, local_days
 
 REASON_LABELS = {
     NotBilledReason.NO_RATE: "No rate",
@@ -73,6 +74,7 @@ def _line_tax_labels(taxes: LineTaxes) -> list[str]:
     return [tax.label for tax in (taxes.first, taxes.second) if tax is not None]
 
 
+@gc_paused
 def preview_snapshot(
     *,
     plan: BillingPlan,
@@ -94,6 +96,7 @@ def preview_snapshot(
     notes = entry_notes or {}
     sources = entry_sources or {}  # hours from outside FreshBooks: "API", "Toggl Track CSV"
     expenses = expense_rows or {}
+    hours, fix_json = HoursText(), FixJson()
     drafts = []
     for draft in plan.drafts:
         billed_seconds = sum(sum(line.billed_seconds.values()) for line in draft.lines)
@@ -128,7 +131,7 @@ def preview_snapshot(
                             {
                                 "id": entry_id,
                                 "date": entry_dates.get(entry_id, ""),
-                                "hours": str(hours_from_seconds(entry_seconds.get(entry_id, 0))),
+                                "hours": hours(entry_seconds.get(entry_id, 0)),
                                 "note": notes.get(entry_id, "")[:NOTE_CHARACTERS],
                                 "source": sources.get(entry_id, ""),
                             }
@@ -148,7 +151,7 @@ def preview_snapshot(
                 "client_id": item.client_id,
                 "client_name": client.name if client else "",
                 "date": entry_dates.get(item.entry_id, ""),
-                "hours": str(hours_from_seconds(entry_seconds.get(item.entry_id, 0))),
+                "hours": hours(entry_seconds.get(item.entry_id, 0)),
                 "source": sources.get(item.entry_id, ""),
                 "reason": str(item.reason),
                 "reason_label": REASON_LABELS.get(item.reason, str(item.reason)),
@@ -156,7 +159,7 @@ def preview_snapshot(
                 "project_id": item.project_id,
                 "service_id": item.service_id,
                 "team_member_id": item.team_member_id,
-                "rate_fix": asdict(item.rate_fix) if item.rate_fix else None,
+                "rate_fix": fix_json(item.rate_fix) if item.rate_fix else None,
                 # Left out one by one (not with its client or project): it can be ticked back.
                 "left_out_entry": item.reason == NotBilledReason.LEFT_OUT
                 and item.entry_id in options.excluded_entry_ids,
@@ -261,7 +264,7 @@ def selection_changes_preview(
 class Planned:
     plan: BillingPlan
     catalog: Catalog
-    rows: dict[int, TimeEntry]
+    rows: dict[int, planning_reads.PlannedEntry]
     expense_rows: dict[int, Expense] = field(default_factory=dict)
     # The business's billing inputs version read just before the entries (see below).
     inputs_version: int = 0
@@ -287,8 +290,8 @@ def plan_for(
     client_ids = list(client_ids)
     if client_ids:
         entries = entries.filter(client_freshbooks_id__in=client_ids)
-    # Under lock (creating drafts), Django's own instances; a preview reads them faster.
-    loaded = list(entries.select_for_update()) if lock else entry_rows(entries)
+    # Creating drafts takes the rows' locks with the same read.
+    loaded = entry_rows(entries.select_for_update() if lock else entries)
     facts, rows = billing_inputs.entry_facts(
         business, loaded, replacing_draft_id=replacing_draft_id
     )
@@ -319,15 +322,12 @@ def snapshot_of(
     planned: Planned,
     freshness: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    zone = business.timezone or None
     rows = planned.rows
     snapshot = preview_snapshot(
         plan=planned.plan,
         options=options,
         catalog=planned.catalog,
-        entry_dates={
-            entry_id: local_date(row.started_at, zone).isoformat() for entry_id, row in rows.items()
-        },
+        entry_dates=local_days(rows, business.timezone or None),
         entry_seconds={entry_id: row.duration_seconds for entry_id, row in rows.items()},
         entry_notes={entry_id: row.note for entry_id, row in rows.items()},
         entry_sources={
