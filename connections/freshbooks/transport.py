@@ -78,10 +78,11 @@ class _Session(requests.Session):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc, stream, verify, cert, self.trust_env)
-        settings = self._environment.get(key)
-        if settings is None:
-            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-            self._environment[key] = settings
+        if key not in self._environment:
+            self._environment[key] = dict(
+                super().merge_environment_settings(url, proxies, stream, verify, cert)
+            )
+        settings = self._environment[key]
         return {**settings, "proxies": dict(settings["proxies"])}
 
 
