@@ -107,7 +107,7 @@ def wait_for(run, timeout: float):
         run.refresh_from_db(fields=["status", "drafts_done"])
         if run.status != InvoiceRun.Status.CREATING:
             return run
-        time.sleep(0.25)
+        time.sleep(0.05)  # a cheap read now (status only): the wall is not rounded up by much
     raise RuntimeError(f"run {run.pk} did not finish in {timeout}s ({run.drafts_done} done)")
 
 
