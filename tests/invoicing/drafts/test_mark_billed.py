@@ -1,5 +1,5 @@
-"""Marking a draft's time billed: many PUTs in flight, progress saved as they answer, and a draft's
-steps never load the run's whole preview."""
+"""Marking a draft's time billed: many PUTs in flight, progress saved as they answer; a draft's
+steps never load the run's whole preview, and "Create drafts" never sends it back whole."""
 
 from __future__ import annotations
 
@@ -39,10 +39,16 @@ def test_a_refused_put_keeps_what_answered_before_it_and_the_retry_marks_only_th
     draft = draft_advance(draft_id=draft.pk)
 
     assert draft.state == DraftInvoice.State.NEEDS_ATTENTION
-    saved = DraftEntry.objects.filter(draft=draft, marked_billed=True).count()
-    # Saved: the PUTs that answered before the refusal (some of the others in flight with it
-    # may not have answered yet), never one that did not answer.
-    assert refused_at - BILLED_CONCURRENCY <= saved <= refused_at - 1
+    saved_ids = set(
+        DraftEntry.objects.filter(draft=draft, marked_billed=True).values_list(
+            "time_entry_freshbooks_id", flat=True
+        )
+    )
+    saved = len(saved_ids)
+    # Saved: the PUTs that had answered when the refusal came back (a few in flight with it may
+    # not have), never one FreshBooks did not mark billed (the refused one is not).
+    assert refused_at - BILLED_CONCURRENCY <= saved < size
+    assert saved_ids <= sandbox_billed_ids(use_sandbox, synced.business)
     use_sandbox.control.reset_calls()
 
     draft_retry(draft_id=draft.pk)
@@ -69,3 +75,20 @@ def test_a_drafts_steps_never_read_the_runs_preview(use_sandbox, synced):
         query["sql"] for query in queries.captured_queries if preview_column in query["sql"]
     ]
     assert reading_preview == []
+
+
+def test_create_adds_its_freshness_note_to_the_stored_preview_and_changes_nothing_else_in_it(
+    use_sandbox, synced
+):
+    preview = invoice_run_preview(business=synced.business, raw_options=period_options())
+    shown = preview.preview
+
+    created = invoice_run_create(run_id=preview.pk)
+
+    stored = type(created).objects.get(pk=created.pk)
+    note = stored.preview.pop("freshness_at_create")
+    assert note == created.preview["freshness_at_create"]
+    assert note  # what the create read fresh, and when
+    assert stored.preview == shown
+    assert (stored.status, stored.drafts_total) == (created.status, created.drafts_total)
+    assert stored.drafts_total == created.drafts.count() > 0
