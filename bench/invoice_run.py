@@ -103,10 +103,11 @@ def wait_for(run, timeout: float):
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        run.refresh_from_db()
+        # Only what is waited on: the run's preview (megabytes at 5,000 entries) stays put.
+        run.refresh_from_db(fields=["status", "drafts_done"])
         if run.status != InvoiceRun.Status.CREATING:
             return run
-        time.sleep(0.25)
+        time.sleep(0.05)  # a cheap read now (status only): the wall is not rounded up by much
     raise RuntimeError(f"run {run.pk} did not finish in {timeout}s ({run.drafts_done} done)")
 
 

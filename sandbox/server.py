@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from sandbox import errors
 from sandbox.api import accounting, callbacks, comments, control, identity, oauth, projects
@@ -32,6 +32,7 @@ from sandbox.config import SandboxConfig
 from sandbox.db import Database
 from sandbox.errors import ApiError, NotFound, ValidationFailed
 from sandbox.faults import FaultRule
+from sandbox.keepalive import KeepAliveRequestHandler
 from sandbox.runtime import Sandbox
 from sandbox.seed.build import seed_default_if_empty
 from sandbox.validation import LARGEST_ID
@@ -211,8 +212,9 @@ def create_app(config: SandboxConfig, database: Database | None = None) -> Flask
     return app
 
 
-class SandboxRequestHandler(WSGIRequestHandler):
-    """Turns ``ResetConnection`` into a TCP RST and keeps request logs optional."""
+class SandboxRequestHandler(KeepAliveRequestHandler):
+    """Keeps connections alive, turns ``ResetConnection`` into a TCP RST and keeps request logs
+    optional."""
 
     log_requests = False
 

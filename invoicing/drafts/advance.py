@@ -37,7 +37,7 @@ from invoicing.drafts.lease import (
     lease_renew,
     submit_timeout,
 )
-from invoicing.drafts.progress import invoice_run_refresh
+from invoicing.drafts.progress import RUN_DOCUMENTS, invoice_run_refresh
 from invoicing.models import DraftInvoice
 from invoicing.selectors import billing_context as billing_inputs
 
@@ -70,8 +70,10 @@ def draft_advance(*, draft_id: int) -> DraftInvoice:
 
 
 def _advance(draft: DraftInvoice) -> None:
-    draft = DraftInvoice.objects.select_related("business__connection__identity", "run").get(
-        pk=draft.pk
+    draft = (
+        DraftInvoice.objects.select_related("business__connection__identity", "run")
+        .defer(*(f"run__{name}" for name in RUN_DOCUMENTS))
+        .get(pk=draft.pk)
     )
     try:
         with api_client_for(draft.business.connection.identity) as client:

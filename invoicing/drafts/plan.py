@@ -12,12 +12,13 @@ plan differs from the preview the user saw, nothing is created: the new plan wai
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from connections.models import ConnectedBusiness, FreshBooksIdentity
@@ -167,7 +168,11 @@ def invoice_run_create(
             run.approved_by = user
             if not drafts:
                 run.error = _nothing_to_create(planned.plan)
-            run.save()
+            # The preview itself (megabytes at thousands of entries) is not sent back whole: only
+            # the freshness note is added to it, in the database.
+            run.save(update_fields=CREATE_FIELDS)
+            if freshness is not None:
+                _note_freshness_at_create(run, freshness)
             for draft in _largest_first(drafts, planned.plan.drafts_to_create):
                 enqueue_on_commit(ADVANCE_DRAFT, draft.pk)
     except IntegrityError:
@@ -183,6 +188,31 @@ def invoice_run_create(
         return InvoiceRun.objects.get(pk=run_id)
     logger.info("run %s planned %s drafts", run.pk, run.drafts_total)
     return run
+
+
+# What "Create drafts" changes on the run, besides the freshness note added to its preview.
+CREATE_FIELDS = [
+    "replanned",
+    "status",
+    "drafts_total",
+    "entries_reserved",
+    "submitted_at",
+    "finished_at",
+    "approved_by",
+    "error",
+]
+
+
+def _note_freshness_at_create(run: InvoiceRun, freshness: dict[str, Any]) -> None:
+    """`preview["freshness_at_create"] = freshness` in one UPDATE that sends only the note."""
+    quote = connection.ops.quote_name
+    table, column = InvoiceRun._meta.db_table, InvoiceRun._meta.get_field("preview").column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(table)} SET {quote(column)} = {quote(column)} || "  # noqa: S608
+            "jsonb_build_object('freshness_at_create', %s::jsonb) WHERE id = %s",
+            [json.dumps(freshness), run.pk],
+        )
 
 
 def _largest_first(drafts: list[DraftInvoice], plans: Sequence[DraftPlan]) -> list[DraftInvoice]:

@@ -14,11 +14,14 @@ from invoicing.notices import run_failed_notify, run_ready_notify
 
 State = DraftInvoice.State
 FAILED_STATES = (State.FAILED, State.NEEDS_ATTENTION)
+# A run's documents (its whole preview: megabytes at thousands of entries). A draft's steps never
+# read them, so they are left in the database (loaded on first use by the rare code that does).
+RUN_DOCUMENTS = ("preview", "replanned", "preview_page")
 
 
 def invoice_run_refresh(*, run_id: int) -> InvoiceRun:
     with transaction.atomic():
-        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        run = InvoiceRun.objects.select_for_update().defer(*RUN_DOCUMENTS).get(pk=run_id)
         previous_status = run.status
         counts = dict(
             DraftInvoice.objects.filter(run_id=run_id)

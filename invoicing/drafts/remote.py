@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connections, transaction
 
-from connections.freshbooks import FreshBooksClient, NotFound
+from connections.freshbooks import FreshBooksClient, FreshBooksError, NotFound
 from invoicing.models import DraftEntry, DraftExpense, DraftInvoice, Expense, TimeEntry
 
 BILLED_BATCH = 25
@@ -137,8 +138,11 @@ def set_entries_billed(
 ) -> int:
     """Set `billed` in FreshBooks on the draft's entries not yet in that state; returns calls.
 
-    Idempotent and resumable: each batch's progress is saved (link flag and mirror) before the
-    next, so a retry only touches what is left. An entry deleted in FreshBooks is skipped.
+    Idempotent and resumable: progress is saved (link flag and mirror) every `BILLED_BATCH`
+    answered PUTs and, when a call fails, for every PUT that answered before it, so a retry only
+    touches what is left. An entry deleted in FreshBooks is
+    skipped. Up to `BILLED_CONCURRENCY` PUTs are in flight at once and the next one starts as
+    soon as one answers (no pause at a batch's end while its slowest call finishes).
     """
     pending = list(
         DraftEntry.objects.filter(draft=draft, marked_billed=not billed)
@@ -157,26 +161,45 @@ def set_entries_billed(
                 connections.close_all()  # any this helper thread opened (a token refresh)
 
     caller = threading.current_thread()
+    # Hours from outside FreshBooks (negative ids) are billed here only (invoicing.hours).
+    answered = [row for row in pending if row[2] <= 0]
+    remote = deque(row for row in pending if row[2] > 0)
     calls = 0
+    if remote:
+        # The first in this thread: it loads (or refreshes) the token the others reuse.
+        row = remote.popleft()
+        put(row[2])
+        answered.append(row)
+        calls += 1
     with ThreadPoolExecutor(max_workers=BILLED_CONCURRENCY) as pool:
-        for start in range(0, len(pending), BILLED_BATCH):
-            batch = pending[start : start + BILLED_BATCH]
-            # Hours from outside FreshBooks (negative ids) are billed here only (invoicing.hours).
-            ids = [
-                entry_freshbooks_id
-                for _, _, entry_freshbooks_id in batch
-                if entry_freshbooks_id > 0
-            ]
-            if calls == 0 and ids:
-                # The first in this thread: it loads (or refreshes) the token the others reuse.
-                put(ids.pop(0))
-                calls += 1
-            # Concurrent within the batch; the shared rate gate still paces every call. A
-            # failure leaves the whole batch unsaved, and PUTs are idempotent, so a retry redoes it.
-            list(pool.map(put, ids))
-            calls += len(ids)
-            _save_batch(batch, billed=billed)
-            after_batch()
+        in_flight: dict[Future[None], tuple[int, int, int]] = {}
+        try:
+            while remote or in_flight:
+                # Queued a little ahead of the threads, so none waits between two calls.
+                while remote and len(in_flight) < 2 * BILLED_CONCURRENCY:
+                    row = remote.popleft()
+                    in_flight[pool.submit(put, row[2])] = row
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    row = in_flight.pop(future)
+                    future.result()  # a failure stops here
+                    answered.append(row)
+                    calls += 1
+                if len(answered) >= BILLED_BATCH:
+                    _save_batch(answered, billed=billed)
+                    answered = []
+                    after_batch()
+        except FreshBooksError:
+            # What answered is billed in FreshBooks: keep it, so the retry redoes only the rest
+            # (the calls still in flight are redone, PUTs are idempotent).
+            _save_batch(answered, billed=billed)
+            raise
+        finally:
+            for future in in_flight:
+                future.cancel()  # those not started; the pool waits for the running ones
+    if answered:
+        _save_batch(answered, billed=billed)
+        after_batch()
     return calls
 
 
