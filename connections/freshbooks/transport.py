@@ -115,6 +115,11 @@ class FreshBooksTransport:
     def __repr__(self) -> str:
         return f"FreshBooksClient(api_base_url={self.api_base_url!r}, rate_key={self._rate_key!r})"
 
+    def authorize(self) -> None:
+        """Load (or refresh) the access token in the calling thread, before calls are made from
+        helper threads, which then find it in memory."""
+        self._token_source.access_token()
+
     # -- HTTP core ---------------------------------------------------------------------------
 
     def request(
