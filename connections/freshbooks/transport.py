@@ -94,6 +94,8 @@ class FreshBooksTransport:
         self._rate_key = rate_key
         self._sleep = sleep
         self._session = session or self._new_session()
+        # 429 answers this client has had: a caller reading concurrently slows down after one.
+        self.rate_limited = 0
 
     @staticmethod
     def _new_session() -> requests.Session:
@@ -181,6 +183,7 @@ class FreshBooksTransport:
                 token = self._token_source.refresh_after_unauthorized(token)
                 continue
             if status == 429:
+                self.rate_limited += 1
                 wait = self._retry_after(response)
                 if self._rate_gate is not None and self._rate_key:
                     self._rate_gate.pause(self._rate_key, wait)

@@ -12,6 +12,10 @@ read that fails is raised when its stage reaches it, after every page before it 
 walk would have raised it. Closing the reads cancels those not started and waits for the running
 ones, so nothing is left in flight behind the run. Helper threads close any database connection
 they opened (a token refresh) after each read.
+
+Rate limits: once FreshBooks has answered 429 (``throttled``), the reads go one at a time, as a
+walk's would; a read made ahead that was refused past its attempts (it competed with the others)
+is made once more, alone, when its stage takes it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, TypeVar
 
 from django.db import connections
 
-from connections.freshbooks import Page
+from connections.freshbooks import Page, RateLimited
 
 T = TypeVar("T")
 
@@ -35,18 +39,18 @@ READ_CONCURRENCY = 8
 PAGE_WINDOW = 4
 
 
-def _closing_connections(read: Callable[[], T]) -> T:
-    try:
-        return read()
-    finally:
-        connections.close_all()  # any this helper thread opened (a token refresh)
-
-
 class ReadAhead:
     """The run's pool of reads; use as a context manager around the stages."""
 
-    def __init__(self, *, concurrency: int = READ_CONCURRENCY) -> None:
+    def __init__(
+        self,
+        *,
+        concurrency: int = READ_CONCURRENCY,
+        throttled: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sync-read")
+        self._throttled = throttled
+        self._alone = threading.Lock()
         self._lock = threading.Lock()
         self._closed = False
         self._started: dict[str, Any] = {}
@@ -68,7 +72,28 @@ class ReadAhead:
                 cancelled: Future[T] = Future()
                 cancelled.cancel()
                 return cancelled
-            return self._pool.submit(_closing_connections, read)
+            return self._pool.submit(self._helper_read, read)
+
+    def _helper_read(self, read: Callable[[], T]) -> T:
+        try:
+            return self.paced(read)
+        finally:
+            connections.close_all()  # any this helper thread opened (a token refresh)
+
+    def paced(self, read: Callable[[], T]) -> T:
+        """``read()``, one at a time with the run's other reads once FreshBooks said 429."""
+        if not self._throttled():
+            return read()
+        with self._alone:
+            return read()
+
+    def result(self, future: Future[T], read: Callable[[], T]) -> T:
+        """The read's result; a read refused for the rate limit is made again, alone, here."""
+        try:
+            return future.result()
+        except RateLimited:
+            with self._alone:
+                return read()
 
     # -- what a stage reads, started early and taken by the stage --------------------------
 
@@ -105,7 +130,7 @@ class ReadAhead:
 
     def in_order(self, reads: Iterable[Callable[[], T]], *, window: int) -> Iterator[T]:
         """Each read's result in the order given, at most ``window`` read and not yet taken."""
-        pending: deque[Future[T]] = deque()
+        pending: deque[tuple[Future[T], Callable[[], T]]] = deque()
         remaining = iter(reads)
         try:
             while True:
@@ -113,12 +138,13 @@ class ReadAhead:
                     read = next(remaining, None)
                     if read is None:
                         break
-                    pending.append(self.submit(read))
+                    pending.append((self.submit(read), read))
                 if not pending:
                     return
-                yield pending.popleft().result()
+                future, read = pending.popleft()
+                yield self.result(future, read)
         finally:
-            for future in pending:
+            for future, _read in pending:
                 future.cancel()
 
 
@@ -225,7 +251,9 @@ class PagedList:
                 if future is None:  # not requested yet (cannot happen once topped up)
                     self._top_up()
                     continue
-                page, prepared = future.result()
+                page, prepared = self._reads.result(
+                    future, functools.partial(self._read, self._next)
+                )
                 if page is None:
                     return
                 yield page, prepared

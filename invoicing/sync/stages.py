@@ -55,7 +55,7 @@ STAGES = (
 def run_stages(*, run: SyncRun, business: ConnectedBusiness, client, keep_alive) -> None:
     current = (run.progress or {}).get("stage", STAGES[0])
     remaining = STAGES[STAGES.index(current) if current in STAGES else 0 :]
-    with ReadAhead() as reads:
+    with ReadAhead(throttled=lambda: client.rate_limited > 0) as reads:
         context = SyncContext(
             run=run, business=business, client=client, keep_alive=keep_alive, reads=reads
         )
@@ -72,7 +72,9 @@ def _one_read(context: SyncContext, stage: str):
     reads = context.reads
     if reads is None:
         return read(context)
-    return reads.take(stage, lambda: reads.submit(lambda: read(context))).result()
+    return reads.result(
+        reads.take(stage, lambda: reads.submit(lambda: read(context))), lambda: read(context)
+    )
 
 
 def sync_clients(context: SyncContext) -> None:
@@ -205,6 +207,7 @@ def sync_project_service_rates(context: SyncContext) -> None:
                 business=business, project_freshbooks_id=project_id
             ).exclude(service_freshbooks_id__in=list(found)).delete()
             outcome = BatchOutcome()
+            usable = []
             for service_id, rate in found.items():
                 try:
                     value = mappers.rate_value(rate)
@@ -213,18 +216,30 @@ def sync_project_service_rates(context: SyncContext) -> None:
                         {"object": "project_service_rate", "id": project_id, "reason": str(reason)}
                     )
                     continue
-                _row, created = ProjectServiceRate.objects.update_or_create(
-                    business=business,
-                    project_freshbooks_id=project_id,
-                    service_freshbooks_id=service_id,
-                    defaults={
-                        "rate": value,
-                        "raw": storable_json(rate),
-                        "seen_by_run_id": context.run.pk,
-                    },
+                usable.append(
+                    ProjectServiceRate(
+                        business=business,
+                        project_freshbooks_id=project_id,
+                        service_freshbooks_id=service_id,
+                        rate=value,
+                        raw=storable_json(rate),
+                        seen_by_run_id=context.run.pk,
+                    )
                 )
-                outcome.added += created
-                outcome.updated += not created
+            existing = set(
+                ProjectServiceRate.objects.filter(
+                    business=business, project_freshbooks_id=project_id
+                ).values_list("service_freshbooks_id", flat=True)
+            )
+            # One statement for the project's rates (in service order, as they were read).
+            ProjectServiceRate.objects.bulk_create(
+                usable,
+                update_conflicts=True,
+                unique_fields=["business", "project_freshbooks_id", "service_freshbooks_id"],
+                update_fields=["rate", "raw", "seen_by_run_id"],
+            )
+            outcome.updated = sum(row.service_freshbooks_id in existing for row in usable)
+            outcome.added = len(usable) - outcome.updated
             context.commit(
                 stage="project_service_rates",
                 next_page=position + 1,

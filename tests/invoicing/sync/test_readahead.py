@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from connections.freshbooks import Page
+from connections.freshbooks import Page, RateLimited
 from invoicing.sync.readahead import ReadAhead
 
 
@@ -128,3 +128,37 @@ def test_reads_in_order_keep_their_order_and_window():
 
     assert results == list(range(15))
     assert max(in_flight) <= 4
+
+
+def test_once_rate_limited_reads_go_one_at_a_time_and_a_refused_read_is_made_again_alone():
+    limited = threading.Event()
+    in_flight = []
+    lock = threading.Lock()
+    current = [0]
+    refused = set()
+
+    def read(value):
+        def call():
+            with lock:
+                current[0] += 1
+                if value >= 8:  # asked for after the refusal was seen
+                    in_flight.append(current[0])
+            try:
+                time.sleep(0.005)
+                if value == 2 and value not in refused:  # refused past its attempts, once
+                    refused.add(value)
+                    limited.set()
+                    raise RateLimited("429", retry_after=0)
+                return value
+            finally:
+                with lock:
+                    current[0] -= 1
+
+        return call
+
+    with ReadAhead(concurrency=6, throttled=limited.is_set) as reads:
+        results = list(reads.in_order([read(value) for value in range(12)], window=6))
+
+    assert results == list(range(12))
+    assert refused == {2}
+    assert in_flight == [1, 1, 1, 1]  # one at a time
