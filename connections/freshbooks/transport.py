@@ -119,6 +119,8 @@ class FreshBooksTransport:
         self._rate_key = rate_key
         self._sleep = sleep
         self._session = session or self._new_session()
+        # 429 answers this client has had: a caller reading concurrently slows down after one.
+        self.rate_limited = 0
 
     @staticmethod
     def _new_session() -> requests.Session:
@@ -139,6 +141,11 @@ class FreshBooksTransport:
 
     def __repr__(self) -> str:
         return f"FreshBooksClient(api_base_url={self.api_base_url!r}, rate_key={self._rate_key!r})"
+
+    def authorize(self) -> None:
+        """Load (or refresh) the access token in the calling thread, before calls are made from
+        helper threads, which then find it in memory."""
+        self._token_source.access_token()
 
     # -- HTTP core ---------------------------------------------------------------------------
 
@@ -201,6 +208,7 @@ class FreshBooksTransport:
                 token = self._token_source.refresh_after_unauthorized(token)
                 continue
             if status == 429:
+                self.rate_limited += 1
                 wait = self._retry_after(response)
                 if self._rate_gate is not None and self._rate_key:
                     self._rate_gate.pause(self._rate_key, wait)

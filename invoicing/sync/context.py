@@ -7,7 +7,7 @@ one round trip and one transaction per page, so a resumed run starts after the l
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,10 +18,12 @@ from connections.freshbooks import FreshBooksClient, Page
 from connections.models import ConnectedBusiness
 from invoicing.models import SyncRun
 from invoicing.sync.prefetch import one_ahead
+from invoicing.sync.readahead import PAGE_WINDOW, PagedList, ReadAhead
 from invoicing.sync.store import (
     MAX_SKIP_REASONS,
     BatchOutcome,
     CountedInto,
+    MappedPage,
     mirror_map,
     mirror_store,
 )
@@ -41,6 +43,8 @@ class SyncContext:
     client: FreshBooksClient
     keep_alive: Callable[[], object]
     kept_alive_at: float = field(default=float("-inf"))
+    # The run's reads made ahead of its stages (`invoicing.sync.lists.start_reads`), if any.
+    reads: ReadAhead | None = None
 
     @property
     def full(self) -> bool:
@@ -89,13 +93,36 @@ class SyncContext:
         self._kept_alive()
 
     def store_page(
-        self, *, stage: str, page: Page, model, columns, key: str, object_name: str
+        self,
+        *,
+        stage: str,
+        page: Page,
+        model,
+        columns,
+        key: str,
+        object_name: str,
+        mapped: MappedPage | None = None,
     ) -> None:
-        """Upsert a listed page and record it in the run: one statement, one round trip."""
+        """Upsert a listed page and record it in the run: one statement, one round trip.
+        ``mapped``: the page already mapped (`mirror_map`), else it is mapped here."""
+        if mapped is None:
+            mapped = mirror_map(page.items, columns, key=key, object_name=object_name)
+        self.store_pages(stage=stage, pages=[(page, mapped)], model=model, key=key)
+
+    def store_pages(
+        self, *, stage: str, pages: list[tuple[Page, MappedPage]], model, key: str
+    ) -> None:
+        """Upsert pages listed one after another, mapped, and record them in the run as one:
+        one statement, one round trip, one transaction."""
         run = self.run
-        mapped = mirror_map(page.items, columns, key=key, object_name=object_name)
+        mapped = MappedPage.merged([page_mapped for _page, page_mapped in pages])
         before = {name: getattr(run, name) for name in COUNTERS}
-        self._advance(stage=stage, next_page=page.page + 1, skipped=mapped.skipped, api_calls=1)
+        self._advance(
+            stage=stage,
+            next_page=pages[-1][0].page + 1,
+            skipped=mapped.skipped,
+            api_calls=len(pages),
+        )
         outcome = mirror_store(
             model=model,
             business=self.business,
@@ -125,9 +152,32 @@ def walk(
     object_name: str,
     key: str = "freshbooks_id",
 ) -> None:
-    """Every page of a list from where the run left it, the next page fetched while one is
-    stored."""
-    for page in one_ahead(pages(context.start_page(stage))):
-        context.store_page(
-            stage=stage, page=page, model=model, columns=columns, key=key, object_name=object_name
-        )
+    """Every page of a list from where the run left it, the next pages read while one is stored:
+    a few at a time on the run's reads (read ahead since the run began), or one ahead without
+    them."""
+    start = context.start_page(stage)
+
+    def mapped(page: Page) -> MappedPage:
+        return mirror_map(page.items, columns, key=key, object_name=object_name).prepared()
+
+    reads = context.reads
+    listed: Iterable[tuple[Page, MappedPage | None]]
+    if reads is None:
+        listed = ((page, None) for page in one_ahead(pages(start)))
+    else:
+        listing = reads.take(stage, lambda: reads.pages(pages, start))
+        listing.prepare = mapped  # pages read from now on are mapped in the reading thread
+        listed = listing
+    # Pages already read when one is stored are stored with it (the database's work per statement
+    # and per commit is then paid once for them all); never more than the read-ahead window.
+    batch: list[tuple[Page, MappedPage]] = []
+    try:
+        for page, page_mapped in listed:
+            batch.append((page, page_mapped if page_mapped is not None else mapped(page)))
+            if isinstance(listed, PagedList) and len(batch) < PAGE_WINDOW and listed.next_ready():
+                continue
+            ready, batch = batch, []
+            context.store_pages(stage=stage, pages=ready, model=model, key=key)
+    finally:
+        if batch:  # read before the list ended (or failed): stored all the same
+            context.store_pages(stage=stage, pages=batch, model=model, key=key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 
@@ -23,15 +24,18 @@ from invoicing.models import (
     TeamMember,
     TimeEntry,
 )
-from invoicing.sync import expense_mappers, mappers
+from invoicing.sync import expense_mappers, lists, mappers
 from invoicing.sync.context import SyncContext, walk
-from invoicing.sync.prefetch import one_ahead
+from invoicing.sync.readahead import ReadAhead
 from invoicing.sync.store import (
     BatchOutcome,
     mirror_deactivate_unseen,
     mirror_delete_unseen,
     mirror_upsert,
 )
+
+# Project service rates read ahead of the project being stored.
+RATES_AHEAD = 8
 
 STAGES = (
     "clients",
@@ -49,22 +53,35 @@ STAGES = (
 
 
 def run_stages(*, run: SyncRun, business: ConnectedBusiness, client, keep_alive) -> None:
-    context = SyncContext(run=run, business=business, client=client, keep_alive=keep_alive)
     current = (run.progress or {}).get("stage", STAGES[0])
-    for stage in STAGES[STAGES.index(current) if current in STAGES else 0 :]:
-        STAGE_FUNCTIONS[stage](context)
+    remaining = STAGES[STAGES.index(current) if current in STAGES else 0 :]
+    with ReadAhead(throttled=lambda: client.rate_limited > 0) as reads:
+        context = SyncContext(
+            run=run, business=business, client=client, keep_alive=keep_alive, reads=reads
+        )
+        # The token is loaded (or refreshed) here, so the reads' threads find it in memory.
+        client.authorize()
+        lists.start_reads(context, remaining)
+        for stage in remaining:
+            STAGE_FUNCTIONS[stage](context)
+
+
+def _one_read(context: SyncContext, stage: str):
+    """The stage's unpaged read, made ahead by the run or now."""
+    read = lists.ONE_READ[stage]
+    reads = context.reads
+    if reads is None:
+        return read(context)
+    return reads.result(
+        reads.take(stage, lambda: reads.submit(lambda: read(context))), lambda: read(context)
+    )
 
 
 def sync_clients(context: SyncContext) -> None:
-    since = context.since
     walk(
         context,
         "clients",
-        lambda start: context.client.iter_client_pages(
-            context.business.account_id,
-            updated_min=since.date() if since else None,
-            start_page=start,
-        ),
+        lists.pages(context, "clients"),
         model=Client,
         columns=mappers.client_columns,
         object_name="client",
@@ -74,8 +91,7 @@ def sync_clients(context: SyncContext) -> None:
 def sync_team_members(context: SyncContext) -> None:
     """Team members and their billable rates: small lists, always read whole."""
     business = context.business
-    members = list(context.client.iter_team_members(business.business_id))
-    rates = context.client.list_team_member_rates(business.business_id)
+    members, rates = _one_read(context, "team_members")
     with transaction.atomic():
         outcome = mirror_upsert(
             model=TeamMember,
@@ -108,9 +124,7 @@ def sync_services(context: SyncContext) -> None:
     walk(
         context,
         "services",
-        lambda start: context.client.iter_service_pages(
-            context.business.business_id, start_page=start
-        ),
+        lists.pages(context, "services"),
         model=Service,
         columns=mappers.service_columns,
         object_name="service",
@@ -129,7 +143,7 @@ def _service_rate_columns(raw):
 
 def sync_service_rates(context: SyncContext) -> None:
     business = context.business
-    rates = context.client.list_service_rates(business.business_id)
+    rates = _one_read(context, "service_rates")
     with transaction.atomic():
         outcome = mirror_upsert(
             model=ServiceRate,
@@ -145,13 +159,10 @@ def sync_service_rates(context: SyncContext) -> None:
 
 
 def sync_projects(context: SyncContext) -> None:
-    since = context.since
     walk(
         context,
         "projects",
-        lambda start: context.client.iter_project_pages(
-            context.business.business_id, updated_since=since, start_page=start
-        ),
+        lists.pages(context, "projects"),
         model=Project,
         columns=mappers.project_columns,
         object_name="project",
@@ -168,25 +179,35 @@ def sync_project_service_rates(context: SyncContext) -> None:
     project_rows = list(projects.order_by("freshbooks_id").values_list("freshbooks_id", "raw"))
     start = context.start_page("project_service_rates")
 
-    def read_rates():
-        """Each project's rates, the next project's read while this one's are stored."""
-        for position, (project_id, raw) in enumerate(project_rows[start - 1 :], start=start):
-            service_ids = mappers.project_service_ids(raw)
-            found = {}
-            for service_id in service_ids:
-                rate = context.client.get_project_service_rate(
-                    business.business_id, project_id, service_id
-                )
-                if rate is not None:
-                    found[service_id] = rate
-            yield position, project_id, service_ids, found
-
-    for position, project_id, service_ids, found in one_ahead(read_rates()):
+    projects_left = [
+        (position, project_id, mappers.project_service_ids(raw))
+        for position, (project_id, raw) in enumerate(project_rows[start - 1 :], start=start)
+    ]
+    reads = [
+        functools.partial(
+            context.client.get_project_service_rate, business.business_id, project_id, service_id
+        )
+        for _position, project_id, service_ids in projects_left
+        for service_id in service_ids
+    ]
+    # One read per service, the next ones made while a project's rates are stored.
+    rates_in_order = (
+        (read() for read in reads)
+        if context.reads is None
+        else context.reads.in_order(reads, window=RATES_AHEAD)
+    )
+    for position, project_id, service_ids in projects_left:
+        found = {}
+        for service_id in service_ids:
+            rate = next(rates_in_order)
+            if rate is not None:
+                found[service_id] = rate
         with transaction.atomic():
             ProjectServiceRate.objects.filter(
                 business=business, project_freshbooks_id=project_id
             ).exclude(service_freshbooks_id__in=list(found)).delete()
             outcome = BatchOutcome()
+            usable = []
             for service_id, rate in found.items():
                 try:
                     value = mappers.rate_value(rate)
@@ -195,18 +216,30 @@ def sync_project_service_rates(context: SyncContext) -> None:
                         {"object": "project_service_rate", "id": project_id, "reason": str(reason)}
                     )
                     continue
-                _row, created = ProjectServiceRate.objects.update_or_create(
-                    business=business,
-                    project_freshbooks_id=project_id,
-                    service_freshbooks_id=service_id,
-                    defaults={
-                        "rate": value,
-                        "raw": storable_json(rate),
-                        "seen_by_run_id": context.run.pk,
-                    },
+                usable.append(
+                    ProjectServiceRate(
+                        business=business,
+                        project_freshbooks_id=project_id,
+                        service_freshbooks_id=service_id,
+                        rate=value,
+                        raw=storable_json(rate),
+                        seen_by_run_id=context.run.pk,
+                    )
                 )
-                outcome.added += created
-                outcome.updated += not created
+            existing = set(
+                ProjectServiceRate.objects.filter(
+                    business=business, project_freshbooks_id=project_id
+                ).values_list("service_freshbooks_id", flat=True)
+            )
+            # One statement for the project's rates (in service order, as they were read).
+            ProjectServiceRate.objects.bulk_create(
+                usable,
+                update_conflicts=True,
+                unique_fields=["business", "project_freshbooks_id", "service_freshbooks_id"],
+                update_fields=["rate", "raw", "seen_by_run_id"],
+            )
+            outcome.updated = sum(row.service_freshbooks_id in existing for row in usable)
+            outcome.added = len(usable) - outcome.updated
             context.commit(
                 stage="project_service_rates",
                 next_page=position + 1,
@@ -216,18 +249,10 @@ def sync_project_service_rates(context: SyncContext) -> None:
 
 
 def sync_time_entries(context: SyncContext) -> None:
-    since = context.since
     walk(
         context,
         "time_entries",
-        lambda start: context.client.iter_time_entry_pages(
-            context.business.business_id,
-            updated_since=since,
-            include_deleted=True,
-            include_unlogged=True,
-            team=True,
-            start_page=start,
-        ),
+        lists.pages(context, "time_entries"),
         model=TimeEntry,
         columns=mappers.time_entry_columns,
         object_name="time_entry",
@@ -246,34 +271,23 @@ def _walk_if_granted(context: SyncContext, stage: str, next_stage: str, **argume
 
 
 def sync_taxes(context: SyncContext) -> None:
-    since = context.since
     _walk_if_granted(
         context,
         "taxes",
         "expenses",
-        pages=lambda start: context.client.iter_tax_pages(
-            context.business.account_id,
-            updated_min=since.date() if since else None,
-            start_page=start,
-        ),
+        pages=lists.pages(context, "taxes"),
         model=Tax,
         columns=expense_mappers.tax_columns,
         object_name="tax",
     )
 
 
-def _expenses(context: SyncContext, stage: str, next_stage: str, *, deleted: bool) -> None:
-    since = context.since
+def _expenses(context: SyncContext, stage: str, next_stage: str) -> None:
     _walk_if_granted(
         context,
         stage,
         next_stage,
-        pages=lambda start: context.client.iter_expense_pages(
-            context.business.account_id,
-            updated_min=since.date() if since else None,
-            deleted=deleted,
-            start_page=start,
-        ),
+        pages=lists.pages(context, stage),
         model=Expense,
         columns=expense_mappers.expense_columns,
         object_name="expense",
@@ -281,13 +295,13 @@ def _expenses(context: SyncContext, stage: str, next_stage: str, *, deleted: boo
 
 
 def sync_expenses(context: SyncContext) -> None:
-    _expenses(context, "expenses", "deleted_expenses", deleted=False)
+    _expenses(context, "expenses", "deleted_expenses")
 
 
 def sync_deleted_expenses(context: SyncContext) -> None:
     """Deleted since the last sync (listed apart); a full sync's finalize deactivates instead."""
     if not context.full:
-        _expenses(context, "deleted_expenses", "finalize", deleted=True)
+        _expenses(context, "deleted_expenses", "finalize")
 
 
 def finalize(context: SyncContext) -> None:

@@ -50,10 +50,44 @@ class CountedInto:
 
 @dataclass
 class MappedPage:
-    """A page's usable objects by key, ready to store, and the ones skipped with their reason."""
+    """A page's usable objects by key, ready to store, and the ones skipped with their reason.
+
+    ``prepared()`` writes each row's JSON once (a sync does it in the thread that read the page,
+    while the caller's thread stores the one before); pages read one after another can be stored
+    together (`merged`)."""
 
     rows: dict[int, dict[str, Any]]
     skipped: list[dict[str, Any]]
+    texts: dict[int, str] | None = None
+
+    def prepared(self) -> MappedPage:
+        if self.texts is None:
+            self.texts = {key: _row_json(row) for key, row in self.rows.items()}
+        return self
+
+    def statement_parts(self) -> tuple[dict[str, Any], str]:
+        """A row (every row has the same columns) and the rows' JSON document, in key order:
+        PostgreSQL locks the rows in the order the statement meets them, so two upserts of
+        overlapping pages (a sync's page and a preview's fresh read, listed in other orders)
+        cannot deadlock (found by the several-hosts drill)."""
+        texts = self.prepared().texts or {}
+        keys = sorted(self.rows)
+        return self.rows[keys[0]], "[" + ",".join(texts[key] for key in keys) + "]"
+
+    @staticmethod
+    def merged(pages: list[MappedPage]) -> MappedPage:
+        """Pages in the order they were listed as one: an object listed twice keeps its last copy,
+        as storing them one after another would."""
+        if len(pages) == 1:
+            return pages[0]
+        rows: dict[int, dict[str, Any]] = {}
+        texts: dict[int, str] = {}
+        skipped: list[dict[str, Any]] = []
+        for page in pages:
+            rows.update(page.rows)
+            texts.update(page.prepared().texts or {})
+            skipped.extend(page.skipped)
+        return MappedPage(rows=rows, skipped=skipped, texts=texts)
 
 
 def mirror_map(
@@ -114,15 +148,17 @@ def mirror_store(
         if counted_into is not None:
             _upsert_counted(None, counted_into)
         return outcome
-    # In key order: PostgreSQL locks the rows in the order the statement meets them, so two upserts
-    # of overlapping pages (a sync's page and a preview's fresh read, listed in other orders)
-    # cannot deadlock (found by the several-hosts drill).
-    ordered = [row for _key, row in sorted(page.rows.items())]
+    first, document = page.statement_parts()
     statement = _upsert_statement(
-        model=model, business=business, run_id=run_id, rows=ordered, key=key
+        model=model,
+        business=business,
+        run_id=run_id,
+        given=tuple(name for name in first if name != "raw"),
+        document=document,
+        key=key,
     )
     if counted_into is not None:
-        counts = _upsert_counted(statement, counted_into, reports_active="active" in ordered[0])
+        counts = _upsert_counted(statement, counted_into, reports_active="active" in first)
         outcome.added, outcome.updated, outcome.deleted = counts
         return outcome
     reported_deleted = {
@@ -150,16 +186,15 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not a mirror column value")
 
 
-def _page_json(rows: list[dict[str, Any]]) -> str:
-    """The page as one JSON document. jsonb cannot hold NUL: in the rare page that has one (the
-    text then holds its escape), the raw bodies are cleaned and the page written again; column
-    text is already clean (``storable_text``)."""
-    text = json.dumps(rows, default=_json_value)
+def _row_json(row: dict[str, Any]) -> str:
+    """A row as JSON. jsonb cannot hold NUL: in the rare body that has one (the text then holds
+    its escape), the raw body is cleaned and the row written again; column text is already clean
+    (``storable_text``)."""
+    text = json.dumps(row, default=_json_value)
     if "\\u0000" not in text:
         return text
-    for row in rows:
-        row["raw"] = storable_json(row["raw"])
-    return json.dumps(rows, default=_json_value)
+    row["raw"] = storable_json(row["raw"])
+    return json.dumps(row, default=_json_value)
 
 
 @dataclass(frozen=True)
@@ -170,13 +205,18 @@ class _Statement:
 
 
 def _upsert_statement(
-    *, model: type[models.Model], business, run_id: int | None, rows: list[dict], key: str
+    *,
+    model: type[models.Model],
+    business,
+    run_id: int | None,
+    given: tuple[str, ...],
+    document: str,
+    key: str,
 ) -> _Statement:
     """One round trip: the page travels as one JSON parameter (``jsonb_to_recordset``), which
     costs far less to send than a parameter per value, and ``RETURNING`` says which rows were new
     (``xmax = 0``) instead of a SELECT before. Every column the mapper did not give takes its
     model default, as ``Model(...)`` would."""
-    given = tuple(name for name in rows[0] if name != "raw")
     shape = _upsert_shape(model, given, key, marks_run=run_id is not None)
     now = timezone.now()
     params: list[Any] = [business.pk]
@@ -189,7 +229,7 @@ def _upsert_statement(
         else:
             value = other.get_default()
         params.append(other.get_db_prep_save(value, connection))
-    params.append(_page_json(rows))
+    params.append(document)
     return _Statement(sql=shape.sql, params=params, key_column=shape.key_column)
 
 

@@ -330,6 +330,8 @@ def search(
 # Bookmarks kept per filtered list until the next write; a walk of 100,000 entries by 100 needs
 # 1,000, and a list walked further than this simply pays for OFFSET again.
 MAX_BOOKMARKS = 5000
+# How many pages back a page may seek from (a reader walking several pages at once).
+BOOKMARK_REACH = 16
 
 
 def _page_rows(transaction: Transaction, where: str, parameters: list[Any], window: Window):
@@ -347,12 +349,21 @@ def _page_rows(transaction: Transaction, where: str, parameters: list[Any], wind
     if not transaction.connection.in_transaction:
         key = ("time_entry_bookmarks", where, tuple(parameters))
         bookmarks = transaction.cache.setdefault(key, bookmarks)
-    after = bookmarks.get(window.offset) if window.offset else None
+    # Pages asked for a few at a time may arrive out of order: a page whose own bookmark is not
+    # filed yet seeks to the nearest one filed before it and skips the few rows in between.
+    after, skip = None, 0
+    if window.offset:
+        for behind in range(BOOKMARK_REACH):
+            after = bookmarks.get(window.offset - behind * window.limit)
+            if after is not None:
+                skip = behind * window.limit
+                break
     if after is not None:
         rows = transaction.all(
             f"SELECT * FROM time_entries WHERE {where} AND (started_at, id) < (?, ?)"  # noqa: S608
-            + order,
-            (*parameters, *after, window.limit),
+            + order
+            + " OFFSET ?",
+            (*parameters, *after, window.limit, skip),
         )
     else:
         rows = transaction.all(

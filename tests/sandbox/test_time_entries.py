@@ -61,6 +61,19 @@ def test_paginating_1200_entries_by_100_returns_each_entry_once_newest_first(big
     assert keys == sorted(keys, reverse=True)
 
 
+def test_pages_asked_for_out_of_order_are_the_pages_of_an_ordered_walk(big_world):
+    path = big_world.entries_path()
+    in_order, _metas = _walk(big_world.alice, path, per_page=100)
+    listed = {}
+    # A reader with a few pages in flight: later pages may arrive before earlier ones.
+    for page in (1, 3, 2, 6, 4, 5, 9, 7, 8, 12, 11, 10):
+        body = big_world.alice.get(path, params={"page": page, "per_page": 100}).json()
+        listed[page] = body["time_entries"]
+
+    walked = [entry for page in sorted(listed) for entry in listed[page]]
+    assert [entry["id"] for entry in walked] == [entry["id"] for entry in in_order]
+
+
 def test_an_entry_added_between_pages_shifts_the_later_pages_by_one_as_offsets_do(big_world):
     path = big_world.entries_path()
     first = big_world.alice.get(path, params={"page": 1, "per_page": 10}).json()["time_entries"]

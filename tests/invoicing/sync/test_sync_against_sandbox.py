@@ -9,6 +9,7 @@ from django.db import connections
 
 from connections.models import ConnectedBusiness
 from invoicing.models import Client, Project, Service, SyncRun, TeamMember, TimeEntry
+from invoicing.sync.readahead import PAGE_WINDOW
 from invoicing.sync.runs import SyncInterrupted, sync_run_execute
 from tests.factories import SyncRunFactory
 from tests.plugins.freshbooks import connect_sandbox_business
@@ -208,3 +209,42 @@ def test_lost_access_stops_the_sync_and_asks_for_reconnect(use_sandbox, seeded):
     assert seeded.business.sync_state == ConnectedBusiness.SyncState.REAUTH_REQUIRED
     seeded.identity.refresh_from_db()
     assert seeded.identity.state == "reauth_required"
+
+
+def test_a_page_refused_while_pages_are_read_ahead_fails_the_run_with_its_reason(
+    use_sandbox, seeded
+):
+    use_sandbox.control.add_fault(
+        method="GET", path=r".*/time_entries$", kind="status", status=400, every=12, times=1
+    )
+
+    run = run_sync(seeded.business)
+
+    assert run.status == SyncRun.Status.FAILED
+    assert run.error.startswith("FreshBooks refused the sync:")
+    assert run.progress["stage"] == "time_entries"
+    # Exactly the pages before the refused one were stored, each once, with the run's counts.
+    stored_pages = run.progress["page"] - 1
+    # The 12th listing call is refused: with pages read a few at a time, the page it asked for is
+    # one of the first 12 + the window's.
+    assert 1 <= stored_pages < 12 + PAGE_WINDOW
+    entries = TimeEntry.objects.filter(business=seeded.business, seen_by_run_id=run.pk).count()
+    assert entries == stored_pages * 100
+    assert TimeEntry.objects.filter(business=seeded.business).count() == entries
+    stored = SyncRun.objects.get(pk=run.pk)
+    assert stored.progress == run.progress
+    assert stored.api_calls == stored.pages >= stored_pages
+
+
+def test_pages_read_ahead_over_a_slow_network_still_cost_one_call_each(use_sandbox, seeded):
+    use_sandbox.control.add_fault(method="GET", path=None, kind="latency", latency_ms=20)
+    use_sandbox.control.reset_calls()
+
+    run = run_sync(seeded.business)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert mirror_state(seeded.business) == sandbox_state(use_sandbox, seeded.business_id)
+    calls = use_sandbox.control.calls()
+    entries = len(use_sandbox.control.time_entries(seeded.business_id))
+    assert calls[TIME_ENTRIES_ROUTE] == math.ceil(entries / 100)
+    assert run.api_calls == calls["total"]
