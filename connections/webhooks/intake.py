@@ -16,9 +16,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 from connections.models import (
     ConnectedBusiness,
@@ -75,8 +75,11 @@ def _prepared_cursor() -> CursorWrapper:
     # statements are the only ones that use one. A fixed, small set of statements per connection.
     if session.prepare_threshold is None:
         session.prepare_threshold = 0
+    database.validate_thread_sharing()
     with database.wrap_database_errors:
-        return database._prepare_cursor(ServerBindingCursor(session))
+        cursor = psycopg.Cursor(session)
+    wrapper = CursorDebugWrapper if database.queries_logged else CursorWrapper
+    return wrapper(cursor, database)
 
 
 def delivery_store_if_key_holds(
