@@ -26,6 +26,15 @@ from tests.plugins.sandbox import SandboxServer, sandbox_running  # noqa: E402 -
 BENCH_RATE = 10_000
 
 
+def own_key_space(name: str) -> str:
+    """Give this run its own Redis keys and broker queues (inherited by the processes it starts),
+    so benchmarks never share locks or tasks with a test-suite or another run; the prefix."""
+    prefix = f"bench-{name}-{uuid.uuid4().hex[:8]}:"
+    os.environ["REDIS_KEY_PREFIX"] = prefix
+    os.environ["CELERY_BROKER_KEYPREFIX"] = prefix
+    return prefix
+
+
 @contextmanager
 def bench_database():
     """Create a fresh database, migrate it, drop it afterwards."""

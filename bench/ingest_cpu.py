@@ -25,10 +25,9 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import uuid
 from pathlib import Path
 
-from harness import bench_database, bench_sandbox, point_app_at
+from harness import bench_database, bench_sandbox, own_key_space, point_app_at
 from webhooks import SIGNATURE_HEADER, create_floor_table, prepare_business, signed_deliveries
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -50,9 +49,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
 
-    prefix = f"bench-ingest-cpu-{uuid.uuid4().hex[:8]}:"
-    os.environ["REDIS_KEY_PREFIX"] = prefix
-    os.environ["CELERY_BROKER_KEYPREFIX"] = prefix
+    own_key_space("ingest-cpu")
     os.environ["DATABASE_CONN_MAX_AGE"] = "60"
     with bench_database(), bench_sandbox() as sandbox:
         point_app_at(sandbox)

@@ -15,9 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import uuid
 
-from harness import bench_database, bench_sandbox, point_app_at
+from harness import bench_database, bench_sandbox, own_key_space, point_app_at
 from webhooks import prepare_business, signed_deliveries
 
 
@@ -28,9 +27,7 @@ def main() -> None:
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
 
-    prefix = f"bench-profile-{uuid.uuid4().hex[:8]}:"
-    os.environ["REDIS_KEY_PREFIX"] = prefix
-    os.environ["CELERY_BROKER_KEYPREFIX"] = prefix
+    own_key_space("profile")
     os.environ["DATABASE_CONN_MAX_AGE"] = "60"
     with bench_database(), bench_sandbox() as sandbox:
         point_app_at(sandbox)

@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,7 +40,14 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from harness import app_env, bench_database, bench_sandbox, connect_first_business, point_app_at
+from harness import (
+    app_env,
+    bench_database,
+    bench_sandbox,
+    connect_first_business,
+    own_key_space,
+    point_app_at,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
@@ -358,9 +364,7 @@ def main() -> None:
     args = parser.parse_args()
 
     # This run's own Redis keys and broker queues, inherited by gunicorn and the worker.
-    prefix = f"bench-webhooks-{uuid.uuid4().hex[:8]}:"
-    os.environ["REDIS_KEY_PREFIX"] = prefix
-    os.environ["CELERY_BROKER_KEYPREFIX"] = prefix
+    prefix = own_key_space("webhooks")
 
     load_before = os.getloadavg()[0]
     with (
