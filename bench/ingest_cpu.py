@@ -27,8 +27,7 @@ import os
 import time
 from pathlib import Path
 
-from harness import bench_database, bench_sandbox, own_key_space, point_app_at
-from webhooks import SIGNATURE_HEADER, create_floor_table, prepare_business, signed_deliveries
+from webhooks import SIGNATURE_HEADER, create_floor_table, in_process_world, signed_deliveries
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -49,10 +48,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
 
-    own_key_space("ingest-cpu")
-    os.environ["DATABASE_CONN_MAX_AGE"] = "60"
-    with bench_database(), bench_sandbox() as sandbox:
-        point_app_at(sandbox)
+    with in_process_world("ingest-cpu", objects=50) as (business, entry_ids, verifier):
         from django.db import connection
 
         from connections.models import WebhookDelivery
@@ -60,7 +56,6 @@ def main() -> None:
         from connections.webhooks.ingest import webhook_delivery_receive
         from connections.webhooks.intake import _stored_fields
 
-        business, entry_ids, verifier = prepare_business(sandbox, objects=50)
         create_floor_table()
         deliveries = signed_deliveries(business, entry_ids, verifier, args.warmup + args.deliveries)
         token = business.webhook_token

@@ -13,11 +13,9 @@ keeps it with ``CONN_MAX_AGE``.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
-from harness import bench_database, bench_sandbox, own_key_space, point_app_at
-from webhooks import prepare_business, signed_deliveries
+from webhooks import in_process_world, signed_deliveries
 
 
 def main() -> None:
@@ -27,16 +25,12 @@ def main() -> None:
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
 
-    own_key_space("profile")
-    os.environ["DATABASE_CONN_MAX_AGE"] = "60"
-    with bench_database(), bench_sandbox() as sandbox:
-        point_app_at(sandbox)
+    with in_process_world("profile", objects=20) as (business, entry_ids, verifier):
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
         from pyinstrument import Profiler
 
-        business, entry_ids, verifier = prepare_business(sandbox, objects=20)
         deliveries = signed_deliveries(business, entry_ids, verifier, args.warmup + args.requests)
         url = f"/webhooks/freshbooks/{business.webhook_token}/"
         client = Client()

@@ -34,6 +34,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -190,6 +191,18 @@ def prepare_business(sandbox, *, objects: int):
         verifier=verifier,
     )
     return business, entry_ids, verifier
+
+
+@contextmanager
+def in_process_world(name: str, *, objects: int):
+    """The one-process tools' world (``profile_webhook``, ``ingest_cpu``): the run's own key space,
+    a throwaway database and the sandbox, the connection kept across deliveries as gunicorn keeps
+    it, and ``prepare_business``'s business, entries and verifier."""
+    own_key_space(name)
+    os.environ["DATABASE_CONN_MAX_AGE"] = "60"
+    with bench_database(), bench_sandbox() as sandbox:
+        point_app_at(sandbox)
+        yield prepare_business(sandbox, objects=objects)
 
 
 def signed_deliveries(business, entry_ids: list[int], verifier: str, count: int) -> list[Delivery]:
