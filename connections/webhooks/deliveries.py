@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import F, FilteredRelation, Q
@@ -134,23 +135,32 @@ def positive_int(value: str | None) -> int | None:
     return number or None
 
 
+def delivery_values(
+    *, incoming: IncomingDelivery, fields: dict[str, str], **columns
+) -> dict[str, Any]:
+    """The row's values by attribute name, but for its business: what was sent, made storable
+    (anyone can post, so text loses NUL, which PostgreSQL refuses), then ``columns``."""
+    name = storable_text(fields.get("name", "")[:100])
+    return {
+        "name": name,
+        "noun": name.split(".", 1)[0][:100],
+        "object_id": positive_int(fields.get("object_id")),
+        "account_id": storable_text(fields.get("account_id", "")[:64]),
+        "freshbooks_business_id": positive_int(fields.get("business_id")),
+        "identity_id": positive_int(fields.get("identity_id") or fields.get("user_id")),
+        "headers": stored_headers(incoming.headers),
+        "remote_ip": ip_or_none(incoming.remote_ip),
+        "received_at": incoming.received_at,
+        **{column: storable_json(value) for column, value in columns.items()},
+    }
+
+
 def delivery_row(
     *, business: ConnectedBusiness, incoming: IncomingDelivery, fields: dict[str, str], **columns
 ) -> WebhookDelivery:
-    """The row for a delivery; anyone can post, so text loses NUL (PostgreSQL refuses it)."""
-    name = storable_text(fields.get("name", "")[:100])
+    """The row for a delivery (``delivery_values``), not saved."""
     return WebhookDelivery(
-        business=business,
-        name=name,
-        noun=name.split(".", 1)[0][:100],
-        object_id=positive_int(fields.get("object_id")),
-        account_id=storable_text(fields.get("account_id", "")[:64]),
-        freshbooks_business_id=positive_int(fields.get("business_id")),
-        identity_id=positive_int(fields.get("identity_id") or fields.get("user_id")),
-        headers=stored_headers(incoming.headers),
-        remote_ip=ip_or_none(incoming.remote_ip),
-        received_at=incoming.received_at,
-        **{column: storable_json(value) for column, value in columns.items()},
+        business=business, **delivery_values(incoming=incoming, fields=fields, **columns)
     )
 
 

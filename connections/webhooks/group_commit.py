@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
-from connections.models import WebhookDelivery
 from connections.webhooks.intake import (
     KeyedRow,
     deliveries_store_if_keys_hold,
@@ -39,7 +39,7 @@ from connections.webhooks.signing_keys import SigningKey
 class _Waiting:
     keyed: KeyedRow
     done: bool = False
-    stored: bool = False
+    stored: int | None = None  # the row's id once stored
     error: BaseException | None = None
 
 
@@ -65,8 +65,8 @@ class GroupCommit:
         with self._condition:
             return len(self._pending)
 
-    def store(self, keyed: KeyedRow) -> bool:
-        """Store the row if its key holds, committed before this returns; True when stored.
+    def store(self, keyed: KeyedRow) -> int | None:
+        """Store the row if its key holds, committed before this returns; its id when stored.
 
         Raises the database's error when the row could be neither stored with others nor alone.
         """
@@ -83,7 +83,7 @@ class GroupCommit:
         if waiting.error is not None:
             # The shared statement failed and stored nothing: this row goes alone.
             return delivery_store_if_key_holds(
-                row=keyed.row, key=keyed.key, token=keyed.token, wake=keyed.wake
+                values=keyed.values, key=keyed.key, token=keyed.token, wake=keyed.wake
             )
         return waiting.stored
 
@@ -92,12 +92,12 @@ class GroupCommit:
             if len(batch) == 1:
                 keyed = batch[0].keyed
                 batch[0].stored = delivery_store_if_key_holds(
-                    row=keyed.row, key=keyed.key, token=keyed.token, wake=keyed.wake
+                    values=keyed.values, key=keyed.key, token=keyed.token, wake=keyed.wake
                 )
             else:
                 stored = deliveries_store_if_keys_hold([waiting.keyed for waiting in batch])
-                for waiting, was_stored in zip(batch, stored, strict=True):
-                    waiting.stored = was_stored
+                for waiting, stored_id in zip(batch, stored, strict=True):
+                    waiting.stored = stored_id
         except BaseException as error:
             for waiting in batch:
                 waiting.error = error
@@ -128,10 +128,10 @@ def group_commit() -> GroupCommit:
 
 
 def delivery_store_grouped(
-    *, row: WebhookDelivery, key: SigningKey, token: str, wake: bool
-) -> bool:
+    *, values: dict[str, Any], key: SigningKey, token: str, wake: bool
+) -> int | None:
     """``intake.delivery_store_if_key_holds``, sharing its commit with concurrent deliveries when
-    the connection is in autocommit; True when stored (``row.pk`` is then set)."""
+    the connection is in autocommit; the stored row's id, or None."""
     if connection.in_atomic_block or not connection.get_autocommit():
-        return delivery_store_if_key_holds(row=row, key=key, token=token, wake=wake)
-    return _group.store(KeyedRow(row=row, key=key, token=token, wake=wake))
+        return delivery_store_if_key_holds(values=values, key=key, token=token, wake=wake)
+    return _group.store(KeyedRow(values=values, key=key, token=token, wake=wake))

@@ -27,6 +27,7 @@ from connections.webhooks.deliveries import (
     business_and_signing_for_token,
     delivery_reject,
     delivery_row,
+    delivery_values,
     positive_int,
 )
 from connections.webhooks.group_commit import delivery_store_grouped
@@ -239,12 +240,12 @@ def _signed_event_store(*, token: str, incoming: IncomingDelivery) -> IngestResu
         if cached:  # perhaps a key this process has not seen yet: the full path reads afresh
             signing_keys_forget(token)
         return None
-    business = keys.business
-    ignore_reason = _ignore_reason(business=business, fields=fields)
-    row = delivery_row(
-        business=business,
+    ignore_reason = _ignore_reason(business=keys.business, fields=fields)
+    # The row's values, as ``_event_receive`` would save them, without building the model.
+    values = delivery_values(
         incoming=incoming,
         fields=fields,
+        business_id=keys.business_pk,
         subscription_id=key.subscription_pk,
         raw_body=incoming.body.decode("utf-8"),
         signature=Signature.VALID,
@@ -253,7 +254,8 @@ def _signed_event_store(*, token: str, incoming: IncomingDelivery) -> IngestResu
         processed_at=timezone.now() if ignore_reason else None,
         next_attempt_at=incoming.received_at,
     )
-    if not delivery_store_grouped(row=row, key=key, token=token, wake=not ignore_reason):
+    stored = delivery_store_grouped(values=values, key=key, token=token, wake=not ignore_reason)
+    if stored is None:
         signing_keys_forget(token)  # the key changed since it was read: judge on a fresh read
         return None
-    return IngestResult(200, "ignored" if ignore_reason else "ok", row.pk)
+    return IngestResult(200, "ignored" if ignore_reason else "ok", stored)

@@ -14,10 +14,12 @@ key check's join cost PostgreSQL more than the insert itself, every time.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 from connections.models import (
@@ -33,6 +35,65 @@ from connections.webhooks.wakeup import wake_channel
 @functools.cache
 def _stored_fields() -> tuple:
     return tuple(field for field in WebhookDelivery._meta.concrete_fields if not field.primary_key)
+
+
+# Fields whose prepared value is the Python value itself, for the values ingest gives them (text,
+# integers, aware datetimes, a canonical address, None): psycopg adapts them as they are, and the
+# statement casts each placeholder to its column's type. Exact types: a subclass (an encrypted
+# text field) may prepare differently.
+_STORED_AS_IS = frozenset(
+    {
+        models.BigIntegerField,
+        models.BooleanField,
+        models.CharField,
+        models.DateTimeField,
+        models.ForeignKey,
+        models.GenericIPAddressField,
+        models.IntegerField,
+        models.PositiveIntegerField,
+        models.TextField,
+    }
+)
+
+ColumnWriter = tuple[str, Callable[[], Any], Callable[[Any], Any] | None]
+
+
+@functools.cache
+def _column_writers() -> tuple[ColumnWriter, ...]:
+    """Per stored column: its attribute name, its default, and how its value is prepared (None:
+    as it is). Building a model instance and preparing every field through it cost more than the
+    rest of a delivery's Python work."""
+    database = connections[DEFAULT_DB_ALIAS]
+
+    def prepared_by(field: models.Field) -> Callable[[Any], Any]:
+        return lambda value: field.get_db_prep_save(value, database)
+
+    return tuple(
+        (
+            field.attname,
+            field.get_default,
+            None if type(field) in _STORED_AS_IS else prepared_by(field),
+        )
+        for field in _stored_fields()
+    )
+
+
+@functools.cache
+def _column_names() -> frozenset[str]:
+    return frozenset(attname for attname, _, _ in _column_writers())
+
+
+def column_params(values: dict[str, Any]) -> list[Any]:
+    """A delivery's values (by attribute name; a missing one takes its default) as the statement's
+    parameters, in ``_stored_fields`` order: what saving the model would write."""
+    unknown = values.keys() - _column_names()
+    if unknown:
+        raise ValueError(f"not columns of a webhook delivery: {sorted(unknown)}")
+    params = []
+    for attname, default, prepare in _column_writers():
+        value = values[attname] if attname in values else default()
+        params.append(value if prepare is None else prepare(value))
+    return params
 
 
 @functools.cache
@@ -83,26 +144,18 @@ def _prepared_cursor() -> CursorWrapper:
 
 
 def delivery_store_if_key_holds(
-    *, row: WebhookDelivery, key: SigningKey, token: str, wake: bool
-) -> bool:
-    """Insert ``row`` (and wake the worker when ``wake``) if ``key`` still signs for ``token``'s
-    active business; True when stored (``row.pk`` is then set)."""
-    database = connections[DEFAULT_DB_ALIAS]
-    params: list = [
-        field.get_db_prep_save(field.pre_save(row, True), database) for field in _stored_fields()
-    ]
-    params += [key.subscription_pk, key.stored_verifier, row.business_id, token]
+    *, values: dict[str, Any], key: SigningKey, token: str, wake: bool
+) -> int | None:
+    """Insert the delivery of ``values`` (``column_params``), and wake the worker when ``wake``,
+    if ``key`` still signs for ``token``'s active business; the stored row's id, or None."""
+    params = column_params(values)
+    params += [key.subscription_pk, key.stored_verifier, values["business_id"], token]
     if wake:
         params.append(wake_channel())
     with _prepared_cursor() as cursor:
         cursor.execute(_conditional_insert_sql(wake=wake), params)
         stored = cursor.fetchone()
-    if stored is None:
-        return False
-    row.pk = stored[0]
-    row._state.adding = False
-    row._state.db = database.alias
-    return True
+    return None if stored is None else stored[0]
 
 
 # -- several deliveries in one statement (group commit, ``connections.webhooks.group_commit``) ---
@@ -110,9 +163,9 @@ def delivery_store_if_key_holds(
 
 @dataclass
 class KeyedRow:
-    """A delivery row and the key that must still hold for it to be stored."""
+    """A delivery's values (``column_params``) and the key that must still hold to store it."""
 
-    row: WebhookDelivery
+    values: dict[str, Any]
     key: SigningKey
     token: str
     wake: bool
@@ -158,27 +211,18 @@ def _conditional_insert_many_sql(count: int) -> str:
     )
 
 
-def deliveries_store_if_keys_hold(rows: list[KeyedRow]) -> list[bool]:
+def deliveries_store_if_keys_hold(rows: list[KeyedRow]) -> list[int | None]:
     """Insert each row whose own key still holds, all in one statement (so one commit, in
-    autocommit); which were stored, in order (a stored row's ``pk`` is set). Raises on a
-    database error, and then none of them was stored."""
-    database = connections[DEFAULT_DB_ALIAS]
+    autocommit); in order, each stored row's id or None. Raises on a database error, and then
+    none of them was stored."""
     params: list = []
     for order, keyed in enumerate(rows):
-        row, key = keyed.row, keyed.key
-        params += [
-            field.get_db_prep_save(field.pre_save(row, True), database)
-            for field in _stored_fields()
-        ]
-        params += [order, key.subscription_pk, key.stored_verifier, row.business_id, keyed.token]
-        params.append(keyed.wake)
+        key = keyed.key
+        params += column_params(keyed.values)
+        params += [order, key.subscription_pk, key.stored_verifier, keyed.values["business_id"]]
+        params += [keyed.token, keyed.wake]
     params.append(wake_channel())
     with _prepared_cursor() as cursor:
         cursor.execute(_conditional_insert_many_sql(len(rows)), params)
         stored = {order: pk for order, pk, _ in cursor.fetchall()}
-    for order, keyed in enumerate(rows):
-        if order in stored:
-            keyed.row.pk = stored[order]
-            keyed.row._state.adding = False
-            keyed.row._state.db = database.alias
-    return [order in stored for order in range(len(rows))]
+    return [stored.get(order) for order in range(len(rows))]

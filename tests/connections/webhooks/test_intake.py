@@ -1,8 +1,11 @@
-"""The key-checked INSERT of the fast path is prepared once per database connection.
+"""The fast path's key-checked INSERT: the row the full path would save, prepared once per
+database connection.
 
-Planning its join (subscription, business, connection) cost PostgreSQL more than the insert, so
-a web process's connection prepares the statement at its first delivery and only executes it for
-the next ones; a delivery still leaves one row and one answer each.
+The fast path writes a delivery's values without building the model, so each column is compared
+with what the full path (the model's ``save``) stores for the same delivery. Planning its join
+(subscription, business, connection) cost PostgreSQL more than the insert, so a web process's
+connection prepares the statement at its first delivery and only executes it for the next ones; a
+delivery still leaves one row and one answer each.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from django.db import connection
 
 from connections.models import WebhookDelivery
 from connections.webhooks.deliveries import IncomingDelivery
-from connections.webhooks.ingest import webhook_delivery_receive
+from connections.webhooks.ingest import webhook_delivery_receive, webhook_delivery_receive_for
 from sandbox.webhooks import sign
 from tests.connections.webhooks.helpers import FORM, VERIFIER, event_fields
 
@@ -22,13 +25,60 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TABLE = WebhookDelivery._meta.db_table
 
 
-def signed(fields: list[tuple[str, str]]) -> IncomingDelivery:
+def signed(
+    fields: list[tuple[str, str]],
+    *,
+    remote_ip: str | None = "127.0.0.1",
+    headers: dict[str, str] | None = None,
+) -> IncomingDelivery:
     return IncomingDelivery(
         body=urlencode(fields).encode(),
         content_type=FORM,
-        headers={"Content-Type": FORM, "X-FreshBooks-Hmac-SHA256": sign(VERIFIER, fields)},
-        remote_ip="127.0.0.1",
+        headers={
+            "Content-Type": FORM,
+            "X-FreshBooks-Hmac-SHA256": sign(VERIFIER, fields),
+            **(headers or {}),
+        },
+        remote_ip=remote_ip,
     )
+
+
+def stored_columns(delivery_id: int) -> dict:
+    """Every column of a stored delivery but its id and when it was processed (a clock read)."""
+    columns = WebhookDelivery.objects.filter(pk=delivery_id).values().get()
+    del columns["id"]
+    columns["processed"] = columns.pop("processed_at") is not None
+    return columns
+
+
+@pytest.mark.parametrize(
+    ("fields", "remote_ip", "headers"),
+    [
+        pytest.param({}, "127.0.0.1", {}, id="a pending event"),
+        pytest.param({"name": "invoice.create"}, "127.0.0.1", {}, id="an ignored event"),
+        pytest.param(
+            {"account_id": "AC\x00C\u202e1", "identity_id": "", "user_id": "12"},
+            "2001:DB8:0:0:0:0:0:1",
+            {"X-Note": "caf\u00e9 \x00 \u2066", "Cookie": "sessionid=secret"},
+            id="odd text, IPv6 and headers",
+        ),
+        pytest.param({"object_id": "-4", "business_id": "x"}, None, {}, id="bad numbers, no IP"),
+        pytest.param({"name": "time_entry.crea\u00e9"}, "not an address", {}, id="odd name"),
+    ],
+)
+def test_the_fast_path_stores_the_row_the_full_path_saves(
+    business, subscription, handler, fields, remote_ip, headers
+):
+    sent = dict(event_fields(business, object_id=7), **fields)
+    incoming = signed(list(sent.items()), remote_ip=remote_ip, headers=headers)
+
+    fast = webhook_delivery_receive(token=business.webhook_token, incoming=incoming)
+    full = webhook_delivery_receive_for(business=business, incoming=incoming)
+
+    assert (fast.status_code, fast.reason) == (full.status_code, full.reason) == (200, fast.reason)
+    # One statement on this connection, prepared at the first delivery and run for each.
+    assert [executions for _, executions in prepared_inserts()] == [1]
+    assert stored_columns(fast.delivery_id) == stored_columns(full.delivery_id)
 
 
 def prepared_inserts() -> list[tuple[str, int]]:
