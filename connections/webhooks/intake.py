@@ -7,20 +7,19 @@ the ``NOTIFY`` that wakes the worker (``wakeup``). In autocommit, so the row is 
 statement returns, before the 200. When the key no longer holds nothing is stored and the caller
 judges the delivery again on a fresh read. PostgreSQL only.
 
-These statements are prepared once per database connection (``_prepared_cursor``): planning the
-key check's join cost PostgreSQL more than the insert itself, every time.
+These statements are prepared once per database connection (``connections.webhooks.prepared``):
+planning the key check's join cost PostgreSQL more than the insert itself, every time.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 from connections.models import (
     ConnectedBusiness,
@@ -28,6 +27,7 @@ from connections.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from connections.webhooks.prepared import prepared_cursor
 from connections.webhooks.signing_keys import SigningKey
 from connections.webhooks.wakeup import wake_channel
 
@@ -38,9 +38,9 @@ def _stored_fields() -> tuple:
 
 
 # Fields whose prepared value is the Python value itself, for the values ingest gives them (text,
-# integers, aware datetimes, a canonical address, None): psycopg adapts them as they are, and the
-# statement casts each placeholder to its column's type. Exact types: a subclass (an encrypted
-# text field) may prepare differently.
+# integers, aware datetimes, a canonical address, None): they are sent as their text
+# (``prepared.as_text``) and the statement casts each placeholder to its column's type. Exact
+# types: a subclass (an encrypted text field) may prepare differently.
 _STORED_AS_IS = frozenset(
     {
         models.BigIntegerField,
@@ -65,16 +65,16 @@ def _column_writers() -> tuple[ColumnWriter, ...]:
     rest of a delivery's Python work."""
     database = connections[DEFAULT_DB_ALIAS]
 
-    def prepared_by(field: models.Field) -> Callable[[Any], Any]:
+    def prepared_by(field: models.Field) -> Callable[[Any], Any] | None:
+        if type(field) in _STORED_AS_IS:
+            return None
+        if isinstance(field, models.JSONField):
+            # The JSON text the field's adapter would send (json.dumps with its encoder).
+            return functools.partial(json.dumps, cls=field.encoder)
         return lambda value: field.get_db_prep_save(value, database)
 
     return tuple(
-        (
-            field.attname,
-            field.get_default,
-            None if type(field) in _STORED_AS_IS else prepared_by(field),
-        )
-        for field in _stored_fields()
+        (field.attname, field.get_default, prepared_by(field)) for field in _stored_fields()
     )
 
 
@@ -123,26 +123,6 @@ def _conditional_insert_sql(*, wake: bool) -> str:
     )
 
 
-def _prepared_cursor() -> CursorWrapper:
-    """A cursor of the default connection that binds parameters on the server and prepares its
-    statements at their first execution (Django's own cursors bind on the client and never
-    prepare), wrapped like ``connection.cursor()``: health check, query logging, execute
-    wrappers and Django's database errors."""
-    database = connections[DEFAULT_DB_ALIAS]
-    database.close_if_health_check_failed()
-    database.ensure_connection()
-    session = database.connection
-    # Django leaves psycopg's preparing off (None); only server-binding cursors prepare, and these
-    # statements are the only ones that use one. A fixed, small set of statements per connection.
-    if session.prepare_threshold is None:
-        session.prepare_threshold = 0
-    database.validate_thread_sharing()
-    with database.wrap_database_errors:
-        cursor = psycopg.Cursor(session)
-    wrapper = CursorDebugWrapper if database.queries_logged else CursorWrapper
-    return wrapper(cursor, database)
-
-
 def delivery_store_if_key_holds(
     *, values: dict[str, Any], key: SigningKey, token: str, wake: bool
 ) -> int | None:
@@ -152,10 +132,10 @@ def delivery_store_if_key_holds(
     params += [key.subscription_pk, key.stored_verifier, values["business_id"], token]
     if wake:
         params.append(wake_channel())
-    with _prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_conditional_insert_sql(wake=wake), params)
         stored = cursor.fetchone()
-    return None if stored is None else stored[0]
+    return None if stored is None else int(stored[0])
 
 
 # -- several deliveries in one statement (group commit, ``connections.webhooks.group_commit``) ---
@@ -222,7 +202,7 @@ def deliveries_store_if_keys_hold(rows: list[KeyedRow]) -> list[int | None]:
         params += [order, key.subscription_pk, key.stored_verifier, keyed.values["business_id"]]
         params += [keyed.token, keyed.wake]
     params.append(wake_channel())
-    with _prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_conditional_insert_many_sql(len(rows)), params)
-        stored = {order: pk for order, pk, _ in cursor.fetchall()}
+        stored = {int(order): int(pk) for order, pk, _ in cursor.fetchall()}
     return [stored.get(order) for order in range(len(rows))]
