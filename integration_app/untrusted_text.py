@@ -16,6 +16,9 @@ BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u20
 
 def storable_text(value: str) -> str:
     """Text for a column a page shows: no NUL, no bidirectional controls."""
+    if value.isascii() and NUL not in value:
+        # The common case (every header of every webhook delivery): nothing to replace.
+        return value
     return value.replace(NUL, REPLACEMENT).translate(BIDI_CONTROLS)
 
 
