@@ -5,6 +5,7 @@ capped per business per hour, so anyone who knows a webhook URL cannot fill the 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import re
@@ -121,6 +122,7 @@ def stored_headers(headers: dict[str, str]) -> dict[str, str]:
     return kept
 
 
+@functools.lru_cache(maxsize=1024)  # deliveries come from a few addresses, over and over
 def ip_or_none(remote_ip: str | None) -> str | None:
     try:
         return str(ipaddress.ip_address(remote_ip or ""))

@@ -16,6 +16,7 @@ Rows come back as text (``str`` or None); the caller knows its columns' types. P
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import ipaddress
 import weakref
@@ -31,6 +32,7 @@ from psycopg import pq
 _prepared: weakref.WeakKeyDictionary[psycopg.Connection, set[bytes]] = weakref.WeakKeyDictionary()
 
 
+@functools.lru_cache(maxsize=128)
 def _statement_name(sql: str) -> bytes:
     return f"ingest_{hashlib.blake2s(sql.encode()).hexdigest()[:20]}".encode()
 
@@ -87,7 +89,9 @@ class PreparedStatementCursor:
             raise psycopg.OperationalError("the connection is closed")
         pgconn, encoding = session.pgconn, session.info.encoding
         name = _statement_name(sql)
-        prepared = _prepared.setdefault(session, set())
+        prepared = _prepared.get(session)
+        if prepared is None:
+            prepared = _prepared.setdefault(session, set())
         if name not in prepared:
             result = pgconn.prepare(name, _numbered(sql).encode(encoding))
             if result.status != pq.ExecStatus.COMMAND_OK:
