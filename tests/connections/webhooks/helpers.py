@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.urls import reverse
 
 from connections.models import ConnectedBusiness
@@ -49,3 +50,14 @@ def post_event(
     return client.post(
         webhook_url(business), data=urlencode(fields), content_type=FORM, **headers, **extra
     )
+
+
+def prepared_statements_like(text: str) -> list[tuple[str, int]]:
+    """This session's prepared statements containing ``text``, with how often each ran."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            [f"%{text}%"],
+        )
+        return cursor.fetchall()

@@ -19,7 +19,12 @@ from connections.models import WebhookDelivery
 from connections.webhooks.deliveries import IncomingDelivery
 from connections.webhooks.ingest import webhook_delivery_receive, webhook_delivery_receive_for
 from sandbox.webhooks import sign
-from tests.connections.webhooks.helpers import FORM, VERIFIER, event_fields
+from tests.connections.webhooks.helpers import (
+    FORM,
+    VERIFIER,
+    event_fields,
+    prepared_statements_like,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TABLE = WebhookDelivery._meta.db_table
@@ -83,13 +88,7 @@ def test_the_fast_path_stores_the_row_the_full_path_saves(
 
 def prepared_inserts() -> list[tuple[str, int]]:
     """This session's prepared statements that insert deliveries, with how often each ran."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE %s",
-            [f"%INSERT INTO {connection.ops.quote_name(TABLE)}%"],
-        )
-        return cursor.fetchall()
+    return prepared_statements_like(f"INSERT INTO {connection.ops.quote_name(TABLE)}")
 
 
 def test_deliveries_on_one_connection_run_one_prepared_statement(business, subscription, handler):

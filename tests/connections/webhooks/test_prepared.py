@@ -18,19 +18,10 @@ from django.test.utils import CaptureQueriesContext
 
 from connections.webhooks.listener import connection_params
 from connections.webhooks.prepared import as_text, prepared_cursor
+from tests.connections.webhooks.helpers import prepared_statements_like
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ECHO = "SELECT %s::integer + 1, %s::text, %s::timestamptz, %s::inet, %s::boolean, %s::jsonb"
-
-
-def statements_like(text: str) -> list[tuple[str, int]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE %s",
-            [f"%{text}%"],
-        )
-        return cursor.fetchall()
 
 
 def echo(*params):
@@ -52,7 +43,7 @@ def test_a_statement_is_prepared_once_per_connection_then_only_executed():
     for number in range(3):
         echo(number, "", None, None, False, "{}")
 
-    [(statement, executions)] = statements_like("::integer + 1")
+    [(statement, executions)] = prepared_statements_like("::integer + 1")
     assert statement.startswith("SELECT $1::integer + 1, $2::text")
     assert executions == 3
 
@@ -63,7 +54,7 @@ def test_a_new_connection_prepares_the_statement_again():
 
     echo(2, "", None, None, False, "{}")
 
-    [(_, executions)] = statements_like("::integer + 1")
+    [(_, executions)] = prepared_statements_like("::integer + 1")
     assert executions == 1
 
 
