@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection, models
 
 from connections.models import (
     ConnectedBusiness,
@@ -63,7 +63,6 @@ def _column_writers() -> tuple[ColumnWriter, ...]:
     """Per stored column: its attribute name, its default, and how its value is prepared (None:
     as it is). Building a model instance and preparing every field through it cost more than the
     rest of a delivery's Python work."""
-    database = connections[DEFAULT_DB_ALIAS]
 
     def prepared_by(field: models.Field) -> Callable[[Any], Any] | None:
         if type(field) in _STORED_AS_IS:
@@ -71,7 +70,8 @@ def _column_writers() -> tuple[ColumnWriter, ...]:
         if isinstance(field, models.JSONField):
             # The JSON text the field's adapter would send (json.dumps with its encoder).
             return functools.partial(json.dumps, cls=field.encoder)
-        return lambda value: field.get_db_prep_save(value, database)
+        # The calling thread's connection (``connection`` is thread-local): this table is shared.
+        return lambda value: field.get_db_prep_save(value, connection)
 
     return tuple(
         (field.attname, field.get_default, prepared_by(field)) for field in _stored_fields()
