@@ -1,7 +1,7 @@
 """Settings for every environment, read from the environment.
 
-``APP_ENV`` chooses the defaults: ``development`` (safe local defaults, SQLite unless
-``DATABASE_URL`` is set, the FreshBooks sandbox), ``test`` (what ``make test`` uses) and
+``APP_ENV`` chooses the defaults: ``development`` (safe local defaults, the local PostgreSQL
+unless ``DATABASE_URL`` is set, the FreshBooks sandbox), ``test`` (what ``make test`` uses) and
 ``production`` (secrets required, HTTPS enforced). Every variable is documented in ``.env.example``.
 """
 
@@ -105,24 +105,20 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-_SQLITE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# The local server `make test` uses too; `make run` creates this database when it is missing.
+_DEVELOPMENT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/freshbooks_billing"
 DATABASE_URL_SET = bool(env_str("DATABASE_URL", ""))
 if IS_PRODUCTION and not DATABASE_URL_SET:
     raise ImproperlyConfigured("DATABASE_URL must be set in production")
-DATABASES = {"default": database_config("DATABASE_URL", _SQLITE_URL)}
+DATABASES = {"default": database_config("DATABASE_URL", _DEVELOPMENT_DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    # Triggers keep the billing inputs version, NOTIFY wakes the webhook worker, and the hot paths
+    # prepare their statements: none of that exists in SQLite.
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
 # Tests serve requests from short-lived threads (live server), which must not keep connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int(
     "DATABASE_CONN_MAX_AGE", 0 if APP_ENV == "test" else 60, minimum=0
 )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # `make run` without DATABASE_URL: web, worker and beat share one file, so writers queue
-    # (IMMEDIATE, a busy timeout) instead of failing with "database is locked", and WAL lets
-    # readers go on while one writes.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -11,11 +11,30 @@ export SANDBOX_URL="${SANDBOX_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
 BIN=.venv/bin
 export PATH="$PWD/.venv/bin:$PATH"
 
-if [ -n "${DATABASE_URL:-}" ]; then
-  echo "Database: DATABASE_URL (${DATABASE_URL%%://*} database)"
-else
-  echo "Database: SQLite file db.sqlite3 (set DATABASE_URL to use PostgreSQL)"
-fi
+# The app needs PostgreSQL (settings refuse anything else): the local server by default, as for
+# `make test`; its database is created on the first run.
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/freshbooks_billing}"
+"$BIN/python" - <<'PY' || exit 1
+import os, sys
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+url = os.environ["DATABASE_URL"]
+name = urlsplit(url).path.lstrip("/")
+if urlsplit(url).scheme not in {"postgres", "postgresql", "pgsql"} or not name:
+    sys.exit("DATABASE_URL must name a PostgreSQL database (postgres://user@host:5432/name).")
+server = url.rsplit("/", 1)[0]
+try:
+    with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"Database: created {name}")
+except psycopg.Error as error:
+    sys.exit(f"PostgreSQL is not reachable or refused ({error}). Start it or set DATABASE_URL.")
+print(f"Database: PostgreSQL database {name} on {urlsplit(url).hostname}")
+PY
 echo "Redis:    ${REDIS_URL:-redis://127.0.0.1:6379/0}"
 
 if ! "$BIN/python" -c "import redis, os, sys; redis.Redis.from_url(os.environ.get('REDIS_URL', 'redis://127.0.0.1:6379/0'), socket_connect_timeout=2).ping()" 2>/dev/null; then

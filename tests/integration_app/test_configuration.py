@@ -48,6 +48,7 @@ def test_check_deploy_with_production_settings_has_no_warnings():
         ("APP_ENV", "staging", "APP_ENV must be one of development, test, production"),
         ("DEBUG", "maybe", "DEBUG must be true or false"),
         ("DATABASE_URL", "mysql://x/y", "DATABASE_URL must be a postgres:// or sqlite:/// URL"),
+        ("DATABASE_URL", "sqlite:///db.sqlite3", "DATABASE_URL must name a PostgreSQL database"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL must be a URL starting with redis://"),
         ("DATABASE_CONN_MAX_AGE", "ten", "DATABASE_CONN_MAX_AGE must be a whole number"),
         ("FIELD_ENCRYPTION_KEYS", "not-a-key", "FIELD_ENCRYPTION_KEYS entry 1 is not a Fernet key"),
