@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task, signals
 
 from connections.freshbooks import RateLimited, ServerError, TransportError
-from connections.webhooks import listener, processing, subscriptions, sweeper, wakeup
+from connections.webhooks import listener, processing, subscriptions, sweeper
 
 TRANSIENT = (RateLimited, ServerError, TransportError, subscriptions.SubscriptionSyncBusy)
 REGISTRATION_RETRY = {"max_retries": 5}
@@ -69,11 +69,10 @@ def prune_deliveries() -> int:
 
 @signals.worker_ready.connect
 def start_delivery_listener(sender=None, **kwargs) -> None:
-    """In a worker that consumes the webhooks queue (its main process), once it is ready; only on
-    PostgreSQL (elsewhere the endpoint sends the task itself)."""
+    """In a worker that consumes the webhooks queue (its main process), once it is ready."""
     queues = getattr(getattr(getattr(sender, "app", None), "amqp", None), "queues", None)
     consumed = queues.consume_from if queues is not None else None
-    if consumed and "webhooks" in consumed and wakeup.notifies():
+    if consumed and "webhooks" in consumed:
         listener.delivery_listener_start()
 
 

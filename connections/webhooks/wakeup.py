@@ -19,8 +19,6 @@ import hashlib
 from celery import current_app
 from django.db import connection
 
-from integration_app.enqueue import PROCESS_WEBHOOK_DELIVERY, enqueue_on_commit
-
 CHANNEL = "webhook_deliveries"
 
 
@@ -41,15 +39,7 @@ def _channel_for(prefix: str) -> str:
     return f"{CHANNEL}_{hashlib.sha256(prefix.encode()).hexdigest()[:16]}"
 
 
-def notifies() -> bool:
-    """PostgreSQL wakes the worker; elsewhere (SQLite in development) the task is sent instead."""
-    return connection.vendor == "postgresql"
-
-
 def delivery_wake(delivery_id: int) -> None:
     """Wake the worker for a delivery stored in the current transaction (or just committed)."""
-    if not notifies():
-        enqueue_on_commit(PROCESS_WEBHOOK_DELIVERY, delivery_id)
-        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_notify(%s, %s)", [wake_channel(), str(delivery_id)])
